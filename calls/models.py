@@ -1,0 +1,83 @@
+from django.db import models
+from django.utils import timezone
+
+from calls.stats import Point, dump_points, peak
+
+
+class App(models.Model):
+    """An Fn app. It exists once a call for it arrives, and stays when its calls are purged."""
+
+    name = models.CharField(max_length=255, primary_key=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Call(models.Model):
+    """One function call as Fn recorded it, with its stats histogram of at most 240 points."""
+
+    class Status(models.TextChoices):
+        # Fn persisted success, error and timeout; the others describe calls not yet finished.
+        SUCCESS = "success"
+        ERROR = "error"
+        TIMEOUT = "timeout"
+        CANCELLED = "cancelled"
+        DELAYED = "delayed"
+        QUEUED = "queued"
+        RUNNING = "running"
+
+    id = models.CharField(max_length=255, primary_key=True)
+    # The column keeps Fn's name, so `app_id` holds the app's name.
+    app = models.ForeignKey(
+        App, on_delete=models.CASCADE, db_column="app_name", db_index=False, related_name="calls"
+    )
+    path = models.CharField(max_length=256)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    stats = models.JSONField(default=list, blank=True)
+    # Derived from `stats` by set_stats(), so lists and percentiles never load the histogram.
+    # Floats, because metric values go up to 2^64 - 1, past what a BIGINT column holds.
+    peak_cpu_total = models.FloatField(null=True, blank=True)
+    peak_mem_usage = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # Listing is keyset pagination on id, newest first, per app and per app and path;
+            # (app, id) also serves every lookup by app alone.
+            models.Index(fields=["app", "id"], name="call_app_id"),
+            models.Index(fields=["app", "path", "id"], name="call_app_path_id"),
+            models.Index(fields=["created_at"], name="call_created_at"),
+            models.Index(fields=["status"], name="call_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.id
+
+    def set_stats(self, points: list[Point]) -> None:
+        """Store already-reduced points, and the peaks derived from them."""
+        self.stats = dump_points(points)
+        self.peak_cpu_total = peak(points, "cpu_total")
+        self.peak_mem_usage = peak(points, "mem_usage")
+
+    @property
+    def duration(self):
+        """Run time from start to completion, or None for a call that has not finished."""
+        if self.started_at and self.completed_at:
+            return self.completed_at - self.started_at
+        return None
+
+
+class CallLog(models.Model):
+    """A call's log text, in its own table as Fn kept it, so call lists never read it."""
+
+    call = models.OneToOneField(
+        Call, on_delete=models.CASCADE, primary_key=True, db_column="id", related_name="log"
+    )
+    text = models.TextField()
+
+    def __str__(self) -> str:
+        return f"log of {self.call_id}"

@@ -1,0 +1,234 @@
+"""Pure numeric code for a call's stats histogram: validate, reduce to 240 points, summarize.
+
+A histogram arrives as a list of points `{"timestamp": "<RFC 3339>", "metrics": {name: uint64}}`.
+Inside this module a point is a `(nanoseconds since the epoch, metrics)` tuple, because Fn's
+reduction works in whole nanoseconds and Python's datetime stops at microseconds.
+No Django here: numbers in, numbers out.
+"""
+
+import re
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+
+Point = tuple[int, dict[str, int]]
+
+MAX_POINTS = 240
+MAX_METRIC = 2**64 - 1
+# Metrics that only grow during a call; they are also shown as rates and totals.
+COUNTERS = ("net_rx", "net_tx", "disk_read", "disk_write")
+NS_PER_SECOND = 1_000_000_000
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?([Zz]|[+-]\d\d:\d\d)"
+)
+
+
+class StatsError(ValueError):
+    """A histogram that cannot be stored; the message names the point and the key."""
+
+
+def parse_timestamp(text: str) -> int:
+    """Nanoseconds since the epoch of an RFC 3339 date-time; a time zone offset is required."""
+    match = _RFC3339.fullmatch(text)
+    if not match:
+        raise ValueError(f"{text!r} is not an RFC 3339 date-time with a time zone")
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
+    moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
+    if offset not in ("Z", "z"):
+        sign = 1 if offset[0] == "+" else -1
+        moment -= sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
+    seconds = (moment.replace(tzinfo=UTC) - _EPOCH) // timedelta(seconds=1)
+    return seconds * NS_PER_SECOND + int((fraction or "0").ljust(9, "0"))
+
+
+def format_timestamp(ns: int) -> str:
+    """Fn's wire format: RFC 3339 in UTC with exactly three fractional digits (truncated)."""
+    ms = ns // 1_000_000
+    moment = _EPOCH + timedelta(milliseconds=ms)
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{ms % 1000:03d}Z"
+
+
+def parse_points(stats: object) -> list[Point]:
+    """Validate a histogram and return its points sorted by time.
+
+    Unsorted input is sorted, not rejected: senders merge samples from several sources.
+    """
+    if not isinstance(stats, list):
+        raise StatsError("stats must be a list of points")
+    points = []
+    for index, point in enumerate(stats):
+        where = f"stats[{index}]"
+        if not isinstance(point, dict):
+            raise StatsError(f"{where} must be an object with timestamp and metrics")
+        unknown = sorted(set(point) - {"timestamp", "metrics"})
+        if unknown:
+            raise StatsError(f"{where}.{unknown[0]} is not a field of a point")
+        if "timestamp" not in point:
+            raise StatsError(f"{where}.timestamp is missing")
+        if not isinstance(point["timestamp"], str):
+            raise StatsError(f"{where}.timestamp must be an RFC 3339 string")
+        try:
+            ns = parse_timestamp(point["timestamp"])
+        except ValueError as e:
+            raise StatsError(f"{where}.timestamp: {e}") from None
+        metrics = point.get("metrics", {})
+        if not isinstance(metrics, dict):
+            raise StatsError(f"{where}.metrics must be an object of metric names to integers")
+        for key, value in metrics.items():
+            # bool is an int subclass in Python, but true is not a byte count.
+            if type(value) is not int or not 0 <= value <= MAX_METRIC:
+                raise StatsError(
+                    f"{where}.metrics.{key} must be an integer from 0 to {MAX_METRIC}, "
+                    f"got {value!r}"
+                )
+        points.append((ns, metrics))
+    points.sort(key=lambda point: point[0])
+    return points
+
+
+def average(points: list[Point]) -> Point:
+    """Collapse points into one, as Fn's `average` does: mean time, truncating integer means.
+
+    One deliberate difference: a metric missing from some points is averaged over the points
+    that have it (Fn counted it as 0 there), because a missing sample is unknown, not zero.
+    """
+    if len(points) == 1:
+        return points[0]
+    n = len(points)
+    ns = sum(t // n for t, _ in points)
+    sums: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    for _, metrics in points:
+        for key, value in metrics.items():
+            sums[key] = sums.get(key, 0) + value
+            counts[key] = counts.get(key, 0) + 1
+    return ns, {key: sums[key] // counts[key] for key in sums}
+
+
+def reduce_points(points: list[Point], max_points: int = MAX_POINTS) -> list[Point]:
+    """Fn's `Decimate`: average sorted points into time windows so at most max_points remain.
+
+    The window is (last - first) / max_points in whole nanoseconds (a float window changes
+    Fn's figures). Empty windows produce nothing, so a call with a long pause keeps fewer
+    points; once max_points - 1 points exist the last window takes every remaining point.
+    """
+    if len(points) <= max_points:
+        return list(points)
+    if max_points <= 0:
+        return []
+    start = points[0][0]
+    # At least 1 ns: Fn's loop never ended when all points fell within 240 ns of each other.
+    window = max((points[-1][0] - start) // max_points, 1)
+    reduced: list[Point] = []
+    window_end = start + window
+    first = 0
+    while first < len(points):
+        end = first
+        if len(reduced) == max_points - 1:
+            end = len(points)
+        while end < len(points) and points[end][0] <= window_end:
+            end += 1
+        if end > first:
+            reduced.append(average(points[first:end]))
+        window_end += window
+        first = end
+    return reduced
+
+
+def dump_points(points: list[Point]) -> list[dict]:
+    """The stored and wire form of points, metric names sorted as Go's encoder sorts them."""
+    return [
+        {"timestamp": format_timestamp(ns), "metrics": dict(sorted(metrics.items()))}
+        for ns, metrics in points
+    ]
+
+
+def clean_stats(stats: object) -> list[dict]:
+    """Validate, sort and reduce a raw histogram of any length into the form fnweb stores."""
+    return dump_points(reduce_points(parse_points(stats)))
+
+
+def percentile(sorted_values: list, q: float) -> float | int:
+    """The q-th percentile (0-100) of sorted values, interpolating linearly between ranks."""
+    position = (len(sorted_values) - 1) * q / 100
+    low = int(position)
+    fraction = position - low
+    if fraction == 0:
+        return sorted_values[low]
+    return sorted_values[low] + (sorted_values[low + 1] - sorted_values[low]) * fraction
+
+
+def describe(values: list) -> dict:
+    """Count, min, max, average, median and p95 of a list of numbers (empty -> count 0)."""
+    if not values:
+        return {"count": 0}
+    ordered = sorted(values)
+    return {
+        "count": len(ordered),
+        "min": ordered[0],
+        "max": ordered[-1],
+        "average": sum(ordered) / len(ordered),
+        "median": percentile(ordered, 50),
+        "p95": percentile(ordered, 95),
+    }
+
+
+def series(points: list[Point], key: str) -> list[tuple[int, int]]:
+    """(time in ns, value) for every point that has the metric."""
+    return [(ns, metrics[key]) for ns, metrics in points if key in metrics]
+
+
+def counter_rates(points: list[Point], key: str) -> list[tuple[int, float]]:
+    """Bytes per second of a growing counter between consecutive points, at the later point.
+
+    A counter that goes down was reset (a new container), so it counts from zero again,
+    as Prometheus' rate() treats resets.
+    """
+    rates = []
+    values = series(points, key)
+    for (t0, v0), (t1, v1) in pairwise(values):
+        if t1 > t0:
+            delta = v1 - v0 if v1 >= v0 else v1
+            rates.append((t1, delta * NS_PER_SECOND / (t1 - t0)))
+    return rates
+
+
+def counter_total(points: list[Point], key: str) -> int:
+    """Bytes a counter grew by over the call, counting resets like counter_rates."""
+    values = [value for _, value in series(points, key)]
+    return sum(v1 - v0 if v1 >= v0 else v1 for v0, v1 in pairwise(values))
+
+
+def memory_share(points: list[Point]) -> list[tuple[int, float]]:
+    """mem_usage as a percentage of mem_limit, for points that carry both and a limit."""
+    return [
+        (ns, metrics["mem_usage"] * 100 / metrics["mem_limit"])
+        for ns, metrics in points
+        if metrics.get("mem_limit") and "mem_usage" in metrics
+    ]
+
+
+def summarize(points: list[Point]) -> dict[str, dict]:
+    """Per metric: count, min, max, average, median and p95 over the points.
+
+    Counters also get `rate` (the same figures over bytes per second) and `total`;
+    mem_usage also gets `share_of_limit` (percent of mem_limit).
+    """
+    keys = sorted({key for _, metrics in points for key in metrics})
+    summary = {}
+    for key in keys:
+        summary[key] = describe([value for _, value in series(points, key)])
+        if key in COUNTERS:
+            summary[key]["rate"] = describe([rate for _, rate in counter_rates(points, key)])
+            summary[key]["total"] = counter_total(points, key)
+    if "mem_usage" in summary:
+        summary["mem_usage"]["share_of_limit"] = describe(
+            [share for _, share in memory_share(points)]
+        )
+    return summary
+
+
+def peak(points: list[Point], key: str) -> int | None:
+    """The largest value of a metric over the points, or None when no point has it."""
+    return max((value for _, value in series(points, key)), default=None)
