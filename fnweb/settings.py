@@ -86,3 +86,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+
+# --- Access -------------------------------------------------------------------------------
+# Reads (dashboard pages and GET on the API) are open unless this is on; writes always need
+# authentication: an API token for machines, a staff session for people.
+READ_REQUIRES_LOGIN = env.bool("READ_REQUIRES_LOGIN", default=False)
+LOGIN_URL = "admin:login"
+
+# --- API ------------------------------------------------------------------------------------
+# Most calls one ingest request may carry, and the largest request body accepted (bytes).
+INGEST_BATCH_SIZE = env.int("INGEST_BATCH_SIZE", default=500)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("INGEST_MAX_BODY_BYTES", default=64 * 1024 * 1024)
