@@ -97,3 +97,15 @@ LOGIN_URL = "admin:login"
 # Most calls one ingest request may carry, and the largest request body accepted (bytes).
 INGEST_BATCH_SIZE = env.int("INGEST_BATCH_SIZE", default=500)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("INGEST_MAX_BODY_BYTES", default=64 * 1024 * 1024)
+
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["calls.renderers.FnJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "calls.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["calls.auth.FnAccess"],
+    "EXCEPTION_HANDLER": "calls.api.fn_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}

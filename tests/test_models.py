@@ -14,14 +14,7 @@ pytestmark = pytest.mark.django_db
 CREATED = datetime(2017, 11, 27, 14, 52, 53, 123000, tzinfo=UTC)
 
 
-def make_call(app="myapp", path="/hello", created=CREATED, **fields):
-    App.objects.get_or_create(name=app)
-    return Call.objects.create(
-        id=new_id(at=created), app_id=app, path=path, status="success", created_at=created, **fields
-    )
-
-
-def test_it_round_trips_240_points_of_the_largest_values_unchanged():
+def test_it_round_trips_240_points_of_the_largest_values_unchanged(make_call):
     start = parse_timestamp("2017-11-27T14:52:53.123Z")
     raw = [
         {
@@ -41,7 +34,7 @@ def test_it_round_trips_240_points_of_the_largest_values_unchanged():
     assert all(type(v) is int for p in stored for v in p["metrics"].values())
 
 
-def test_it_derives_peaks_from_the_stats():
+def test_it_derives_peaks_from_the_stats(make_call):
     call = make_call()
     call.set_stats(
         [(0, {"cpu_total": 30, "mem_usage": 5}), (NS_PER_SECOND, {"cpu_total": 10, "mem_usage": 9})]
@@ -58,7 +51,7 @@ def test_it_keeps_fn_ids_of_any_shape():
     assert Call.objects.filter(app_id="old").count() == 2
 
 
-def test_it_keeps_the_log_in_its_own_table():
+def test_it_keeps_the_log_in_its_own_table(make_call):
     call = make_call()
     CallLog.objects.create(call=call, text="First line\nSecond line\n")
     assert Call.objects.get(pk=call.pk).log.text == "First line\nSecond line\n"
@@ -66,10 +59,10 @@ def test_it_keeps_the_log_in_its_own_table():
     assert not CallLog.objects.exists()
 
 
-def test_it_has_a_duration_only_when_finished():
+def test_it_has_a_duration_only_when_finished(make_call):
     call = make_call(started_at=CREATED, completed_at=CREATED + timedelta(seconds=2.5))
     assert call.duration == timedelta(seconds=2.5)
-    assert make_call(started_at=CREATED).duration is None
+    assert make_call(started_at=CREATED, completed_at=None).duration is None
 
 
 def explain(queryset) -> str:

@@ -1,0 +1,250 @@
+"""The v1 API: Fn's three calls endpoints, wire-compatible, plus what Fn never had (apps,
+summaries, ingest). Query strings are read in one place (`ListQuery`), JSON is shaped in one
+place (`call_json`), and every error leaves through `fn_exception_handler` in Fn's shape."""
+
+import base64
+import binascii
+import logging
+import re
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from rest_framework import status
+from rest_framework.decorators import api_view, renderer_classes
+from rest_framework.exceptions import APIException
+from rest_framework.response import Response
+from rest_framework.views import exception_handler, set_rollback
+
+from calls.ingest import IngestError, parse_batch, store
+from calls.models import App, Call, CallLog
+from calls.renderers import FnJSONRenderer, PlainTextRenderer
+from calls.stats import format_timestamp, parse_points, summarize
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PER_PAGE = 30
+MAX_PER_PAGE = 100
+ZERO_TIME = "0001-01-01T00:00:00.000Z"  # how Go prints a time that was never set
+# The columns a call's JSON needs; never the derived peaks.
+CALL_COLUMNS = ("id", "app", "path", "status", "created_at", "started_at", "completed_at", "error")
+_INTEGER = re.compile(r"[+-]?\d+")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Unix seconds outside what every database's datetime column holds are clamped to it.
+_EARLIEST = datetime(1000, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+class FnError(APIException):
+    """An error answered as Fn answers it: `{"error": {"message": ...}}` with Fn's status."""
+
+    def __init__(self, message: str, status_code: int):
+        super().__init__(message)
+        self.status_code = status_code
+
+
+def fn_exception_handler(exc, context) -> Response:
+    response = exception_handler(exc, context)
+    if response is None:
+        # Not an API error: a bug or a database failure. Log it, answer like Fn, no traceback.
+        logger.exception("error in %s", context["request"].path, exc_info=exc)
+        set_rollback()
+        response = Response(status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+        message = "internal server error"
+    else:
+        message = str(exc.detail)
+    response.data = {"error": {"message": message}}
+    # Errors are JSON even where the success would have been text (the log's text/plain).
+    context["request"].accepted_renderer = FnJSONRenderer()
+    context["request"].accepted_media_type = FnJSONRenderer.media_type
+    return response
+
+
+def path_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    return JsonResponse(
+        {"error": {"message": "Path not found"}},
+        status=404,
+        content_type=FnJSONRenderer.media_type + "; charset=utf-8",
+    )
+
+
+def fn_time(value: datetime | None) -> str:
+    if value is None:
+        return ZERO_TIME
+    return format_timestamp((value - _EPOCH) // timedelta(microseconds=1) * 1000)
+
+
+def call_json(call: Call, with_stats: bool = True) -> dict:
+    """A call as Fn's server printed it: its keys in Go's order, stats and error when set."""
+    data = {
+        "id": call.id,
+        "status": call.status,
+        "app_name": call.app_id,
+        "path": call.path,
+        "completed_at": fn_time(call.completed_at),
+        "created_at": fn_time(call.created_at),
+        "started_at": fn_time(call.started_at),
+    }
+    if with_stats and call.stats:
+        # Rebuilt because PostgreSQL's jsonb reorders keys; Go sorts metric names.
+        data["stats"] = [
+            {"timestamp": point["timestamp"], "metrics": dict(sorted(point["metrics"].items()))}
+            for point in call.stats
+        ]
+    if call.error:
+        data["error"] = call.error
+    return data
+
+
+def per_page(query) -> int:
+    """Fn's rule: default 30, capped at 100, anything unreadable or below 1 is 30."""
+    text = query.get("per_page", "")
+    if not _INTEGER.fullmatch(text) or int(text) <= 0:
+        return DEFAULT_PER_PAGE
+    return min(int(text), MAX_PER_PAGE)
+
+
+def epoch(query, name: str) -> datetime | None:
+    """A Unix-seconds query parameter as an aware datetime; junk gets Fn's 400."""
+    text = query.get(name, "")
+    if not text:
+        return None
+    if not _INTEGER.fullmatch(text) or not -(2**63) <= int(text) < 2**63:
+        raise FnError(f"{name} is not an epoch time", 400)
+    seconds = int(text)
+    earliest = (_EARLIEST - _EPOCH).total_seconds()
+    latest = (_LATEST - _EPOCH).total_seconds()
+    return _EPOCH + timedelta(seconds=min(max(seconds, earliest), latest))
+
+
+def require_app_name(app: str) -> None:
+    if not app:
+        raise FnError("Missing app name", 400)
+
+
+def find_call(app: str, call_id: str, columns: tuple[str, ...]) -> Call:
+    try:
+        return Call.objects.only(*columns).get(app_id=app, pk=call_id)
+    except Call.DoesNotExist:
+        raise FnError("Call not found", 404) from None
+
+
+@api_view(["GET", "POST"])
+def calls(request, app: str) -> Response:
+    require_app_name(app)
+    if request.method == "POST":
+        return ingest(request, app)
+    query = request.query_params
+    limit = per_page(query)
+    with_stats = query.get("stats", "true") != "false"
+    found = Call.objects.filter(app_id=app).order_by("-id")
+    if cursor := query.get("cursor"):
+        found = found.filter(id__lt=cursor)
+    if path := query.get("path"):
+        found = found.filter(path=path)
+    if (status_name := query.get("status")) is not None:
+        if status_name not in Call.Status.values:
+            raise FnError(f"status must be one of {', '.join(Call.Status.values)}", 400)
+        found = found.filter(status=status_name)
+    if from_time := epoch(query, "from_time"):
+        found = found.filter(created_at__gt=from_time)
+    if to_time := epoch(query, "to_time"):
+        found = found.filter(created_at__lt=to_time)
+    columns = CALL_COLUMNS + ("stats",) if with_stats else CALL_COLUMNS
+    page = list(found.only(*columns)[:limit])
+    if not page and not App.objects.filter(name=app).exists():
+        raise FnError("App not found", 404)
+    return Response(
+        {
+            "message": "Successfully listed calls",
+            "next_cursor": page[-1].id if len(page) == limit else "",
+            "calls": [call_json(call, with_stats) for call in page],
+        }
+    )
+
+
+def ingest(request, app: str) -> Response:
+    length = request.META.get("CONTENT_LENGTH") or 0
+    if int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raise FnError(f"Request body is larger than the limit of {limit} bytes", 413)
+    try:
+        result = store(app, parse_batch(app, request.data, settings.INGEST_BATCH_SIZE))
+    except IngestError as e:
+        raise FnError(e.message, e.status) from None
+    return Response(
+        {"message": "Successfully ingested calls", "calls": result}, status=status.HTTP_201_CREATED
+    )
+
+
+@api_view(["GET"])
+def call_detail(request, app: str, call_id: str) -> Response:
+    require_app_name(app)
+    call = find_call(app, call_id, CALL_COLUMNS + ("stats",))
+    return Response({"message": "Successfully loaded call", "call": call_json(call)})
+
+
+@api_view(["GET"])
+@renderer_classes([FnJSONRenderer, PlainTextRenderer])
+def call_log(request, app: str, call_id: str) -> Response:
+    """Fn's later servers answer `Accept: text/plain` with the bare log; so do we."""
+    require_app_name(app)
+    log = CallLog.objects.filter(call_id=call_id, call__app_id=app).first()
+    if log is None:
+        raise FnError("Call log not found", 404)
+    if request.accepted_renderer.format == "txt":
+        return Response(log.text)
+    return Response(
+        {
+            "message": "Successfully loaded log",
+            "log": {"call_id": log.call_id, "log": log.text, "app_name": app},
+        }
+    )
+
+
+@api_view(["GET"])
+def call_stats(request, app: str, call_id: str) -> Response:
+    """fnweb's summaries of one call's histogram (Fn had none)."""
+    require_app_name(app)
+    call = find_call(app, call_id, ("id", "app", "stats"))
+    return Response(
+        {
+            "message": "Successfully summarized call stats",
+            "call_id": call.id,
+            "summary": summarize(parse_points(call.stats)),
+        }
+    )
+
+
+@api_view(["GET"])
+def apps(request) -> Response:
+    """Fn's app list: alphabetical, the cursor is the last name in unpadded URL-safe base64."""
+    query = request.query_params
+    limit = per_page(query)
+    found = App.objects.order_by("name")
+    if cursor := query.get("cursor"):
+        try:
+            padded = cursor + "=" * (-len(cursor) % 4)
+            after = base64.b64decode(padded, altchars=b"-_", validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            raise FnError("cursor is not valid", 400) from None
+        found = found.filter(name__gt=after)
+    page = list(found.values_list("name", flat=True)[:limit])
+    next_cursor = ""
+    if len(page) == limit:
+        next_cursor = base64.urlsafe_b64encode(page[-1].encode()).decode().rstrip("=")
+    return Response(
+        {
+            "message": "Successfully listed applications",
+            "next_cursor": next_cursor,
+            "apps": [{"name": name} for name in page],
+        }
+    )
+
+
+@api_view(["GET"])
+def app_detail(request, app: str) -> Response:
+    require_app_name(app)
+    if not App.objects.filter(name=app).exists():
+        raise FnError("App not found", 404)
+    return Response({"message": "Successfully loaded app", "app": {"name": app}})
