@@ -1,0 +1,87 @@
+"""Bulk ingest from a JSON-lines file: the API's call fields, one call a line."""
+
+import json
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from calls.ingest import Incoming, IngestError, check_app_name, parse_call, store
+
+
+def reject_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+class Command(BaseCommand):
+    help = (
+        "Ingest calls from a JSON-lines file (one call per line, the fields of POST "
+        "/v1/apps/{app}/calls). Bad lines are reported with their numbers; good ones are stored."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="path of the .jsonl file, or - for standard input")
+        parser.add_argument("--app", help="app of every call (else each line's app_name)")
+        parser.add_argument("--batch-size", type=int, default=500, help="calls per transaction")
+
+    def handle(self, *args, **options):
+        self.created = self.present = self.failed = 0
+        self.pending: dict[str, dict[str, tuple[int, Incoming]]] = {}
+        try:
+            source = (
+                sys.stdin if options["file"] == "-" else open(options["file"], encoding="utf-8")
+            )
+        except OSError as e:
+            raise CommandError(f"Cannot read {options['file']}: {e.strerror}") from None
+        with source:
+            for number, line in enumerate(source, 1):
+                if line.strip():
+                    self.read_line(number, line, options["app"])
+                if sum(len(batch) for batch in self.pending.values()) >= options["batch_size"]:
+                    self.flush()
+        self.flush()
+        if self.failed:
+            raise CommandError(f"{self.failed} line(s) failed; the others were stored.")
+
+    def read_line(self, number: int, line: str, app: str | None) -> None:
+        try:
+            data = json.loads(line, parse_constant=reject_constant)
+            app = app or (data.get("app_name") if isinstance(data, dict) else None)
+            if not app:
+                raise IngestError("app_name is missing (or pass --app)")
+            check_app_name(app)
+            incoming = parse_call(app, data)
+        except (ValueError, IngestError) as e:
+            self.fail(number, e)
+            return
+        if incoming.call.id in self.pending.get(app, {}):
+            self.flush()  # a repeated id goes into the next transaction, after the first
+        self.pending.setdefault(app, {})[incoming.call.id] = (number, incoming)
+
+    def flush(self) -> None:
+        for app, batch in self.pending.items():
+            try:
+                self.count(store(app, [incoming for _, incoming in batch.values()]))
+            except IngestError:
+                # One call spoiled the batch: store the others one by one to name the culprit.
+                for number, incoming in batch.values():
+                    try:
+                        self.count(store(app, [incoming]))
+                    except IngestError as e:
+                        self.fail(number, e)
+        if self.pending:
+            self.stdout.write(
+                f"{self.created} calls stored, {self.present} already present, "
+                f"{self.failed} lines failed"
+            )
+        self.pending = {}
+
+    def count(self, results: list[dict]) -> None:
+        for result in results:
+            if result["created"]:
+                self.created += 1
+            else:
+                self.present += 1
+
+    def fail(self, number: int, error: Exception) -> None:
+        self.failed += 1
+        self.stderr.write(f"line {number}: {error}")
