@@ -3,19 +3,21 @@ summaries, ingest). Query strings are read in one place (`ListQuery`), JSON is s
 place (`call_json`), and every error leaves through `fn_exception_handler` in Fn's shape."""
 
 import base64
-import binascii
+import functools
 import logging
 import re
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, renderer_classes
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
+from calls import schema
 from calls.ingest import IngestError, parse_batch, store
 from calls.models import App, Call, CallLog
 from calls.renderers import FnJSONRenderer, PlainTextRenderer
@@ -52,7 +54,8 @@ def fn_exception_handler(exc, context) -> Response:
         response = Response(status=status.HTTP_500_INTERNAL_SERVER_ERROR)
         message = "internal server error"
     else:
-        message = str(exc.detail)
+        # DRF has turned Django's own exceptions (Http404, PermissionDenied) into its own.
+        message = str(response.data.get("detail", exc))
     response.data = {"error": {"message": message}}
     # Errors are JSON even where the success would have been text (the log's text/plain).
     context["request"].accepted_renderer = FnJSONRenderer()
@@ -117,6 +120,20 @@ def epoch(query, name: str) -> datetime | None:
     return _EPOCH + timedelta(seconds=min(max(seconds, earliest), latest))
 
 
+def rejects_nul(view):
+    """PostgreSQL can neither store nor compare text holding NUL characters, and no app,
+    call or path has one: answer 400 instead of letting the database fail."""
+
+    @functools.wraps(view)
+    def checked(request, **kwargs):
+        for name, value in [*kwargs.items(), *request.query_params.items()]:
+            if "\x00" in value:
+                raise FnError(f"{name} must not contain NUL characters", 400)
+        return view(request, **kwargs)
+
+    return checked
+
+
 def require_app_name(app: str) -> None:
     if not app:
         raise FnError("Missing app name", 400)
@@ -129,7 +146,33 @@ def find_call(app: str, call_id: str, columns: tuple[str, ...]) -> Call:
         raise FnError("Call not found", 404) from None
 
 
+@extend_schema(
+    methods=["GET"],
+    operation_id="GetAppsAppCalls",
+    summary="Get app-bound calls, newest first",
+    parameters=[
+        OpenApiParameter("path", str, description="route path, exact match"),
+        *schema.fn_list_parameters(),
+        OpenApiParameter(
+            "from_time", int, description="Unix seconds, created_at after (exclusive)"
+        ),
+        OpenApiParameter("to_time", int, description="Unix seconds, created_at before (exclusive)"),
+        OpenApiParameter(
+            "status", str, enum=Call.Status.values, description="fnweb: only this status"
+        ),
+        OpenApiParameter("stats", bool, description="fnweb: false leaves the histograms out"),
+    ],
+    responses={200: schema.CallsWrapper, **schema.errors(400, 401, 403, 404)},
+)
+@extend_schema(
+    methods=["POST"],
+    operation_id="PostAppsAppCalls",
+    summary="Ingest calls (fnweb; needs `Authorization: Token <key>`)",
+    request=schema.IngestRequest,
+    responses={201: schema.IngestWrapper, **schema.errors(400, 401, 403, 409, 413, 415)},
+)
 @api_view(["GET", "POST"])
+@rejects_nul
 def calls(request, app: str) -> Response:
     require_app_name(app)
     if request.method == "POST":
@@ -177,19 +220,31 @@ def ingest(request, app: str) -> Response:
     )
 
 
+@extend_schema(
+    operation_id="GetAppsAppCallsCall",
+    summary="Get call information",
+    responses={200: schema.CallWrapper, **schema.errors(400, 401, 403, 404)},
+)
 @api_view(["GET"])
-def call_detail(request, app: str, call_id: str) -> Response:
+@rejects_nul
+def call_detail(request, app: str, call: str) -> Response:
     require_app_name(app)
-    call = find_call(app, call_id, CALL_COLUMNS + ("stats",))
-    return Response({"message": "Successfully loaded call", "call": call_json(call)})
+    found = find_call(app, call, CALL_COLUMNS + ("stats",))
+    return Response({"message": "Successfully loaded call", "call": call_json(found)})
 
 
+@extend_schema(
+    operation_id="GetAppsAppCallsCallLog",
+    summary="Get call logs (Accept: text/plain for the bare log)",
+    responses={200: schema.LogWrapper, **schema.errors(400, 401, 403, 404, 406)},
+)
 @api_view(["GET"])
 @renderer_classes([FnJSONRenderer, PlainTextRenderer])
-def call_log(request, app: str, call_id: str) -> Response:
+@rejects_nul
+def call_log(request, app: str, call: str) -> Response:
     """Fn's later servers answer `Accept: text/plain` with the bare log; so do we."""
     require_app_name(app)
-    log = CallLog.objects.filter(call_id=call_id, call__app_id=app).first()
+    log = CallLog.objects.filter(call_id=call, call__app_id=app).first()
     if log is None:
         raise FnError("Call log not found", 404)
     if request.accepted_renderer.format == "txt":
@@ -202,21 +257,34 @@ def call_log(request, app: str, call_id: str) -> Response:
     )
 
 
+@extend_schema(
+    operation_id="GetAppsAppCallsCallStats",
+    summary="Summaries of a call's stats (fnweb)",
+    responses={200: schema.CallSummaryWrapper, **schema.errors(400, 401, 403, 404)},
+)
 @api_view(["GET"])
-def call_stats(request, app: str, call_id: str) -> Response:
+@rejects_nul
+def call_stats(request, app: str, call: str) -> Response:
     """fnweb's summaries of one call's histogram (Fn had none)."""
     require_app_name(app)
-    call = find_call(app, call_id, ("id", "app", "stats"))
+    found = find_call(app, call, ("id", "app", "stats"))
     return Response(
         {
             "message": "Successfully summarized call stats",
-            "call_id": call.id,
-            "summary": summarize(parse_points(call.stats)),
+            "call_id": found.id,
+            "summary": summarize(parse_points(found.stats)),
         }
     )
 
 
+@extend_schema(
+    operation_id="GetApps",
+    summary="Get all app names, alphabetically",
+    parameters=schema.fn_list_parameters(),
+    responses={200: schema.AppsWrapper, **schema.errors(400, 401, 403)},
+)
 @api_view(["GET"])
+@rejects_nul
 def apps(request) -> Response:
     """Fn's app list: alphabetical, the cursor is the last name in unpadded URL-safe base64."""
     query = request.query_params
@@ -226,7 +294,7 @@ def apps(request) -> Response:
         try:
             padded = cursor + "=" * (-len(cursor) % 4)
             after = base64.b64decode(padded, altchars=b"-_", validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # not base64, or not ASCII or UTF-8
             raise FnError("cursor is not valid", 400) from None
         found = found.filter(name__gt=after)
     page = list(found.values_list("name", flat=True)[:limit])
@@ -242,7 +310,13 @@ def apps(request) -> Response:
     )
 
 
+@extend_schema(
+    operation_id="GetAppsApp",
+    summary="Get an app",
+    responses={200: schema.AppWrapper, **schema.errors(400, 401, 403, 404)},
+)
 @api_view(["GET"])
+@rejects_nul
 def app_detail(request, app: str) -> Response:
     require_app_name(app)
     if not App.objects.filter(name=app).exists():

@@ -6,7 +6,7 @@ from django.urls import re_path
 from calls import api
 
 APP = r"(?P<app>[^/]*)"
-CALL = r"(?P<call_id>[^/]+)"
+CALL = r"(?P<call>[^/]+)"
 
 urlpatterns = [
     re_path(r"^apps$", api.apps, name="api_apps"),

@@ -70,6 +70,8 @@ def parse_call(app_name: str, data: object, where: str = "call") -> Incoming:
             raise IngestError(f"{where}.{field} must be a string")
         if required and not value:
             raise IngestError(f"{where}.{field} is required")
+        if "\x00" in value:  # PostgreSQL cannot store it
+            raise IngestError(f"{where}.{field} must not contain NUL characters")
         if max_length and len(value) > max_length:
             raise IngestError(f"{where}.{field} is longer than {max_length} characters")
         return value

@@ -76,6 +76,8 @@ def parse_points(stats: object) -> list[Point]:
         if not isinstance(metrics, dict):
             raise StatsError(f"{where}.metrics must be an object of metric names to integers")
         for key, value in metrics.items():
+            if "\x00" in key:  # PostgreSQL's jsonb cannot store it
+                raise StatsError(f"{where}.metrics has a name with a NUL character")
             # bool is an int subclass in Python, but true is not a byte count.
             if type(value) is not int or not 0 <= value <= MAX_METRIC:
                 raise StatsError(

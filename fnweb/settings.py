@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "calls",
 ]
 
@@ -108,4 +110,18 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["calls.auth.FnAccess"],
     "EXCEPTION_HANDLER": "calls.api.fn_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Fn has no ?format=; the log's plain text is chosen by the Accept header alone.
+    "URL_FORMAT_OVERRIDE": None,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "fnweb",
+    "DESCRIPTION": "Fn's v1 calls API, wire-compatible, plus fnweb's ingest and summaries.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The docs page works offline: Swagger UI is served from our own static files.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }

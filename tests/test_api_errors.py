@@ -48,3 +48,19 @@ def test_it_can_keep_reads_behind_login(client, settings, make_call, token):
     response = client.get("/v1/apps/myapp/calls", HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 200
     assert len(response.json()["calls"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("/v1/apps/myapp/calls?path=a%00b", "path"),
+        ("/v1/apps/myapp/calls?cursor=%00", "cursor"),
+        ("/v1/apps/my%00app/calls", "app"),
+        ("/v1/apps/myapp/calls/a%00b", "call"),
+        ("/v1/apps/myapp/calls/a%00b/log", "call"),
+        ("/v1/apps?cursor=%00", "cursor"),
+    ],
+)
+def test_it_refuses_nul_characters_that_postgresql_cannot_compare(client, make_call, url, name):
+    make_call()
+    assert_fn_error(client.get(url), 400, f"{name} must not contain NUL characters")

@@ -140,6 +140,7 @@ def test_it_formats_timestamps_as_fn_does():
         ([raw_point(net_rx=MAX_METRIC + 1)], "stats[0].metrics.net_rx must be an integer"),
         ([{"timestamp": "2017-11-27T14:52:53Z", "metrics": []}], "stats[0].metrics must be"),
         ([{"timestamp": "2017-11-27T14:52:53Z", "values": {}}], "stats[0].values is not a"),
+        ([raw_point(**{"a\x00": 1})], "stats[0].metrics has a name with a NUL character"),
     ],
 )
 def test_it_rejects_bad_points_naming_point_and_key(stats, message):
