@@ -1,6 +1,7 @@
 """The v1 API: Fn's three calls endpoints, wire-compatible, plus what Fn never had (apps,
-summaries, ingest). Query strings are read in one place (`ListQuery`), JSON is shaped in one
-place (`call_json`), and every error leaves through `fn_exception_handler` in Fn's shape."""
+summaries, ingest). Query strings are read by `per_page` and `epoch` with Fn's rules, a call's
+JSON is shaped by `call_json` alone, and every error leaves through `fn_exception_handler` in
+Fn's shape."""
 
 import base64
 import functools
@@ -30,7 +31,7 @@ MAX_PER_PAGE = 100
 ZERO_TIME = "0001-01-01T00:00:00.000Z"  # how Go prints a time that was never set
 # The columns a call's JSON needs; never the derived peaks.
 CALL_COLUMNS = ("id", "app", "path", "status", "created_at", "started_at", "completed_at", "error")
-_INTEGER = re.compile(r"[+-]?\d+")
+_INTEGER = re.compile(r"[+-]?[0-9]+")  # as Go's strconv reads them: ASCII digits only
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Unix seconds outside what every database's datetime column holds are clamped to it.
 _EARLIEST = datetime(1000, 1, 1, tzinfo=UTC)

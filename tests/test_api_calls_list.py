@@ -78,7 +78,7 @@ def test_it_excludes_calls_exactly_on_a_bound(client, make_call):
 
 
 @pytest.mark.parametrize("name", ["from_time", "to_time"])
-@pytest.mark.parametrize("value", ["xyz", "1.5", "12abc", "99999999999999999999"])
+@pytest.mark.parametrize("value", ["xyz", "1.5", "12abc", "99999999999999999999", "%D9%A3"])
 def test_it_rejects_times_that_are_not_epoch_seconds(client, three_calls, name, value):
     body = listing(client, f"?{name}={value}", status=400)
     assert body == {"error": {"message": f"{name} is not an epoch time"}}
@@ -98,8 +98,8 @@ def test_it_filters_by_path(client, three_calls):
 
 @pytest.mark.parametrize(
     ("per_page", "expected"),
-    [("", 30), ("0", 30), ("-5", 30), ("abc", 30), ("2.5", 30), ("7", 7), ("%2B7", 7),
-     ("100", 100), ("101", 100), ("100000", 100)],
+    [("", 30), ("0", 30), ("-5", 30), ("abc", 30), ("2.5", 30), ("\u0663", 30),
+     ("7", 7), ("%2B7", 7), ("100", 100), ("101", 100), ("100000", 100)],
 )  # fmt: skip
 def test_it_applies_fns_per_page_rules(client, make_call, per_page, expected):
     for i in range(120):
