@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Development defaults; production sets DEBUG=false and a real SECRET_KEY (see README).
 export DEBUG ?= true
 
-.PHONY: run test
+.PHONY: run test bench
 
 # The virtualenv, rebuilt whenever a requirements file changes.
 $(VENV)/installed: requirements.txt requirements-dev.txt
@@ -25,3 +25,7 @@ test: $(VENV)/installed
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest
+
+# Speed figures as ratios against baselines measured in the same run (see bench/).
+bench: $(VENV)/installed
+	$(BIN)/python bench/api.py
