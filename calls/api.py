@@ -121,23 +121,20 @@ def epoch(query, name: str) -> datetime | None:
     return _EPOCH + timedelta(seconds=min(max(seconds, earliest), latest))
 
 
-def rejects_nul(view):
-    """PostgreSQL can neither store nor compare text holding NUL characters, and no app,
-    call or path has one: answer 400 instead of letting the database fail."""
+def checks_inputs(view):
+    """What every v1 view checks first: an app name in the path (Fn's 400), and no NUL
+    characters, which PostgreSQL can neither store nor compare and no app, call or path has."""
 
     @functools.wraps(view)
     def checked(request, **kwargs):
+        if kwargs.get("app") == "":
+            raise FnError("Missing app name", 400)
         for name, value in [*kwargs.items(), *request.query_params.items()]:
             if "\x00" in value:
                 raise FnError(f"{name} must not contain NUL characters", 400)
         return view(request, **kwargs)
 
     return checked
-
-
-def require_app_name(app: str) -> None:
-    if not app:
-        raise FnError("Missing app name", 400)
 
 
 def find_call(app: str, call_id: str, columns: tuple[str, ...]) -> Call:
@@ -173,9 +170,8 @@ def find_call(app: str, call_id: str, columns: tuple[str, ...]) -> Call:
     responses={201: schema.IngestWrapper, **schema.errors(400, 401, 403, 409, 413, 415)},
 )
 @api_view(["GET", "POST"])
-@rejects_nul
+@checks_inputs
 def calls(request, app: str) -> Response:
-    require_app_name(app)
     if request.method == "POST":
         return ingest(request, app)
     query = request.query_params
@@ -227,9 +223,8 @@ def ingest(request, app: str) -> Response:
     responses={200: schema.CallWrapper, **schema.errors(400, 401, 403, 404)},
 )
 @api_view(["GET"])
-@rejects_nul
+@checks_inputs
 def call_detail(request, app: str, call: str) -> Response:
-    require_app_name(app)
     found = find_call(app, call, CALL_COLUMNS + ("stats",))
     return Response({"message": "Successfully loaded call", "call": call_json(found)})
 
@@ -241,10 +236,9 @@ def call_detail(request, app: str, call: str) -> Response:
 )
 @api_view(["GET"])
 @renderer_classes([FnJSONRenderer, PlainTextRenderer])
-@rejects_nul
+@checks_inputs
 def call_log(request, app: str, call: str) -> Response:
     """Fn's later servers answer `Accept: text/plain` with the bare log; so do we."""
-    require_app_name(app)
     log = CallLog.objects.filter(call_id=call, call__app_id=app).first()
     if log is None:
         raise FnError("Call log not found", 404)
@@ -264,10 +258,9 @@ def call_log(request, app: str, call: str) -> Response:
     responses={200: schema.CallSummaryWrapper, **schema.errors(400, 401, 403, 404)},
 )
 @api_view(["GET"])
-@rejects_nul
+@checks_inputs
 def call_stats(request, app: str, call: str) -> Response:
     """fnweb's summaries of one call's histogram (Fn had none)."""
-    require_app_name(app)
     found = find_call(app, call, ("id", "app", "stats"))
     return Response(
         {
@@ -285,7 +278,7 @@ def call_stats(request, app: str, call: str) -> Response:
     responses={200: schema.AppsWrapper, **schema.errors(400, 401, 403)},
 )
 @api_view(["GET"])
-@rejects_nul
+@checks_inputs
 def apps(request) -> Response:
     """Fn's app list: alphabetical, the cursor is the last name in unpadded URL-safe base64."""
     query = request.query_params
@@ -317,9 +310,8 @@ def apps(request) -> Response:
     responses={200: schema.AppWrapper, **schema.errors(400, 401, 403, 404)},
 )
 @api_view(["GET"])
-@rejects_nul
+@checks_inputs
 def app_detail(request, app: str) -> Response:
-    require_app_name(app)
     if not App.objects.filter(name=app).exists():
         raise FnError("App not found", 404)
     return Response({"message": "Successfully loaded app", "app": {"name": app}})
