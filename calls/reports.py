@@ -1,0 +1,94 @@
+"""Aggregate queries over many calls, shared by the dashboard and the API.
+
+Counts are grouped in the database; percentiles come from the few columns they need
+(never `stats` or the log), computed by `calls.stats.percentile`.
+"""
+
+from collections import defaultdict
+from datetime import datetime
+
+from django.db.models import Count, Max, Q
+
+from calls.models import App, Call
+from calls.stats import percentile
+
+FAILED = (Call.Status.ERROR, Call.Status.TIMEOUT)
+
+
+def percentiles(values: list, qs: tuple[int, ...]) -> dict[str, float | None]:
+    """{"p50": ..., ...} of the values, or None for each when there are none."""
+    ordered = sorted(values)
+    return {f"p{q}": percentile(ordered, q) if ordered else None for q in qs}
+
+
+def seconds(started: datetime | None, completed: datetime | None) -> float | None:
+    """A call's run time in seconds, or None when it has not both started and completed."""
+    if started is None or completed is None:
+        return None
+    return (completed - started).total_seconds()
+
+
+def path_summaries(
+    app_name: str, since: datetime | None = None, until: datetime | None = None
+) -> list[dict]:
+    """Per path of an app's calls created strictly between since and until (None: unbounded):
+    call counts by status and duration and peak-memory percentiles, sorted by path."""
+    calls = Call.objects.filter(app_id=app_name)
+    if since is not None:
+        calls = calls.filter(created_at__gt=since)
+    if until is not None:
+        calls = calls.filter(created_at__lt=until)
+
+    by_status: dict[str, dict[str, int]] = defaultdict(dict)
+    # order_by() clears any ordering, which would otherwise join the GROUP BY.
+    for path, status, count in (
+        calls.order_by().values_list("path", "status").annotate(count=Count("pk"))
+    ):
+        by_status[path][status] = count
+
+    durations: dict[str, list[float]] = defaultdict(list)
+    peaks: dict[str, list[float]] = defaultdict(list)
+    rows = calls.values_list("path", "started_at", "completed_at", "peak_mem_usage")
+    for path, started, completed, peak_mem in rows:
+        if (duration := seconds(started, completed)) is not None:
+            durations[path].append(duration)
+        if peak_mem is not None:
+            peaks[path].append(peak_mem)
+
+    return [
+        {
+            "path": path,
+            "calls": sum(by_status[path].values()),
+            "by_status": dict(sorted(by_status[path].items())),
+            "duration_seconds": percentiles(durations[path], (50, 95, 99)),
+            "peak_mem_usage": percentiles(peaks[path], (50, 95)),
+        }
+        for path in sorted(by_status)
+    ]
+
+
+def apps_overview() -> list[dict]:
+    """Every app, by name, with its call count, the share of calls that failed (error or
+    timeout), median and p95 duration in seconds, and its newest call's creation time.
+    Two queries, however many apps and calls there are."""
+    apps = App.objects.annotate(
+        calls_count=Count("calls"),
+        failed=Count("calls", filter=Q(calls__status__in=FAILED)),
+        newest=Max("calls__created_at"),
+    ).order_by("name")
+
+    durations: dict[str, list[float]] = defaultdict(list)
+    finished = Call.objects.filter(started_at__isnull=False, completed_at__isnull=False)
+    for app_id, started, completed in finished.values_list("app", "started_at", "completed_at"):
+        durations[app_id].append(seconds(started, completed))
+
+    return [
+        {
+            "name": app.name,
+            "calls": app.calls_count,
+            "failed_share": app.failed / app.calls_count if app.calls_count else None,
+            "duration_seconds": percentiles(durations[app.name], (50, 95)),
+            "newest": app.newest,
+        }
+        for app in apps
+    ]

@@ -1,0 +1,103 @@
+"""Real headless Chromium (Debian's /usr/bin/chromium) driven by Playwright, against
+pytest-django's live server, with Chart.js served from our own static files."""
+
+import os
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from calls.management.commands.seed_demo import MIB, histogram
+from calls.stats import NS_PER_SECOND, reduce_points
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 800}
+START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        message = f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    # Playwright's sync API keeps an asyncio event loop running in this thread, and Django
+    # refuses database access from any thread with a running loop (SynchronousOnlyOperation),
+    # although nothing here is async. So it is allowed, only while the browser runs.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=ARGS
+            )
+            yield chromium
+            chromium.close()
+
+
+@pytest.fixture
+def local_chartjs(settings):
+    """Chart.js from the vendored copy, still checked against the default integrity hash."""
+    settings.CHARTJS_URL = "/static/vendor/chartjs/chart.umd.min.js"
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    """`open_page(path, viewport=DESKTOP, scheme="light")`: a page of the live server.
+
+    Requests to any other host are aborted, so no test depends on the network; errors the
+    page logs are collected in `page.errors`.
+    """
+    contexts = []
+
+    def open_(path: str, viewport: dict = DESKTOP, scheme: str = "light"):
+        context = browser.new_context(viewport=viewport, color_scheme=scheme)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        context.route(lambda url: not url.startswith(live_server.url), lambda route: route.abort())
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        page.on(
+            "console",
+            lambda message: message.type == "error" and page.errors.append(message.text),
+        )
+        page.goto(live_server.url + path)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def busy_call(make_call):
+    """A two-minute call with every metric, shaped like the demo data."""
+
+    def make(app: str = "shop", path: str = "/checkout", offset: int = 0, **fields):
+        created = START + timedelta(minutes=offset)
+        started = created + timedelta(milliseconds=200)
+        call = make_call(
+            app=app,
+            path=path,
+            created=created,
+            started_at=started,
+            completed_at=started + timedelta(seconds=120),
+            **fields,
+        )
+        start_ns = int(started.timestamp()) * NS_PER_SECOND + NS_PER_SECOND
+        points = histogram(random.Random(offset), start_ns, 120, 256 * MIB, 90 * MIB, 35, False)
+        call.set_stats(reduce_points(points))
+        call.save()
+        return call
+
+    return make

@@ -1,0 +1,60 @@
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+
+from tests.conftest import T0
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_lists_every_app_with_its_figures(client, make_call):
+    make_call(app="shop", status="error")
+    make_call(app="shop", created=T0 + timedelta(hours=1))
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<a href="/apps/shop/calls/">shop</a>' in html
+    assert "50.0 %" in html  # one of the two calls failed
+    assert "995 ms" in html  # make_call's calls run from +5 ms to +1 s
+    assert "2017-11-27 15:52:53" in html
+
+
+def test_it_links_the_demo_apps(client):
+    call_command("seed_demo", calls=12)
+    html = client.get("/").content.decode()
+    for app in ("shop", "media", "reports"):
+        assert f'href="/apps/{app}/calls/"' in html
+
+
+def test_it_explains_how_to_ingest_without_apps(client):
+    html = client.get("/").content.decode()
+    assert "No apps yet" in html
+    assert "create_api_token" in html
+    assert "/v1/apps/myapp/calls" in html
+    assert "seed_demo" in html
+
+
+def test_it_takes_the_same_queries_for_many_apps(client, make_call, django_assert_num_queries):
+    make_call(app="a")
+    with django_assert_num_queries(2):
+        client.get("/")
+    for name in "bcdefgh":
+        make_call(app=name)
+        make_call(app=name, status="timeout")
+    with django_assert_num_queries(2):
+        client.get("/")
+
+
+def test_it_asks_for_login_when_reads_need_it(client, admin_client, settings):
+    settings.READ_REQUIRES_LOGIN = True
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/login/?next=/"
+    assert admin_client.get("/").status_code == 200
+
+
+def test_it_answers_unknown_pages_with_a_404_page(client):
+    response = client.get("/nope/")
+    assert response.status_code == 404
+    assert "See all apps" in response.content.decode()

@@ -1,0 +1,182 @@
+import json
+import re
+from datetime import timedelta
+
+import pytest
+
+from calls.models import CallLog
+from calls.stats import parse_points, summarize
+from tests.conftest import T0
+
+pytestmark = pytest.mark.django_db
+
+MIB = 1024 * 1024
+
+
+def point(second: int, **metrics) -> dict:
+    moment = T0 + timedelta(seconds=second)
+    return {"timestamp": moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z", "metrics": metrics}
+
+
+STATS = [
+    point(
+        s,
+        cpu_total=10 * s,
+        cpu_user=6 * s,
+        cpu_kernel=4 * s,
+        mem_usage=(100 + s) * MIB,
+        mem_limit=256 * MIB,
+        net_rx=2048 * s * s,
+        net_tx=1024 * s,
+        disk_read=0,
+        disk_write=4096 * s,
+    )
+    for s in range(1, 11)
+]
+
+
+@pytest.fixture
+def call(make_call):
+    call = make_call(
+        started_at=T0,
+        completed_at=T0 + timedelta(seconds=11),
+        status="error",
+        error="container exited with code 1",
+        stats=STATS,
+    )
+    CallLog.objects.create(call=call, text="hello\n<b>fatal</b>\n")
+    return call
+
+
+def chart_data(response) -> dict:
+    html = response.content.decode()
+    found = re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', html)
+    return {chart["id"]: chart for chart in json.loads(found.group(1))}
+
+
+def table_row(response, label: str) -> list[str]:
+    """The figures (min, max, average, median, p95) of the first table row called label."""
+    html = response.content.decode()
+    start = html.index(f"</span>{label}")
+    row = html[start : html.index("</tr>", start)]
+    return re.findall(r'<td class="num">([^<]*)</td>', row)
+
+
+def test_it_shows_the_call(client, call):
+    response = client.get(f"/apps/myapp/calls/{call.id}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<span class="badge badge-error">error</span>' in html
+    assert "container exited with code 1" in html
+    assert (
+        '<pre class="log" tabindex="0" aria-label="Call log">hello\n&lt;b&gt;fatal&lt;/b&gt;'
+        in html
+    )
+    assert "11.0 s" in html
+    assert "2017-11-27 14:52:53.123 UTC" in html
+    assert f'href="/apps/myapp/calls/{call.id}/stats.csv"' in html
+    assert f'href="/apps/myapp/calls/{call.id}/stats.json"' in html
+
+
+def test_it_charts_four_groups_against_seconds_since_the_start(client, call):
+    charts = chart_data(client.get(f"/apps/myapp/calls/{call.id}/"))
+    assert list(charts) == ["cpu", "memory", "network", "disk"]
+    assert [s["label"] for s in charts["cpu"]["datasets"]] == ["total", "user", "kernel"]
+    assert charts["cpu"]["unit"] == "%"
+    assert charts["cpu"]["datasets"][0]["data"][:2] == [[1.0, 10.0], [2.0, 20.0]]
+    memory = {s["label"]: s for s in charts["memory"]["datasets"]}
+    assert memory["limit"]["dashed"] is True
+    assert memory["usage"]["data"][0] == [1.0, 101.0]  # MiB
+    # Counters are drawn as KiB per second between points: net_rx grows by 2 KiB * (2s - 1).
+    received = charts["network"]["datasets"][0]["data"]
+    assert received[:2] == [[2.0, 6.0], [3.0, 10.0]]
+
+
+def test_it_tabulates_the_figures_the_charts_draw(client, call):
+    response = client.get(f"/apps/myapp/calls/{call.id}/")
+    charts = chart_data(response)
+    summary = summarize(parse_points(STATS))
+    assert table_row(response, "total") == ["10.0", "100.0", "55.0", "55.0", "95.5"]
+    drawn = [value for _, value in charts["cpu"]["datasets"][0]["data"]]
+    assert (min(drawn), max(drawn)) == (summary["cpu_total"]["min"], summary["cpu_total"]["max"])
+    assert table_row(response, "usage") == ["101.0", "110.0", "105.5", "105.5", "109.5"]
+    assert table_row(response, "usage / limit")[1] == "43.0"
+    rates = [value for _, value in charts["network"]["datasets"][0]["data"]]
+    assert table_row(response, "received")[:2] == [f"{min(rates):.1f}", f"{max(rates):.1f}"]
+    assert table_row(response, "read") == ["0.0"] * 5
+
+
+def test_it_starts_the_x_axis_at_a_point_sampled_before_the_start(client, make_call):
+    # Samplers round down to whole seconds, so a first point can precede started_at.
+    call = make_call(started_at=T0 + timedelta(seconds=1, milliseconds=500), stats=STATS)
+    charts = chart_data(client.get(f"/apps/myapp/calls/{call.id}/"))
+    assert charts["cpu"]["datasets"][0]["data"][:2] == [[0.0, 10.0], [1.0, 20.0]]
+
+
+def test_it_explains_a_call_without_stats(client, make_call):
+    call = make_call()
+    html = client.get(f"/apps/myapp/calls/{call.id}/").content.decode()
+    assert "This call has no stats" in html
+    assert "chart-data" not in html
+    assert "chart.umd" not in html
+    assert "No log was stored" in html
+
+
+def test_it_loads_chartjs_with_its_integrity_hash(client, call, settings):
+    settings.CHARTJS_URL = "/static/vendor/chartjs/chart.umd.min.js"
+    html = client.get(f"/apps/myapp/calls/{call.id}/").content.decode()
+    assert (
+        '<script src="/static/vendor/chartjs/chart.umd.min.js" '
+        f'integrity="{settings.CHARTJS_INTEGRITY}" crossorigin="anonymous" defer></script>'
+    ) in html
+    assert '<script src="/static/js/charts.js" defer></script>' in html
+    assert "Charts are unavailable" in html  # until the script has drawn them
+
+
+def test_it_downloads_the_stats_as_json(client, call):
+    response = client.get(f"/apps/myapp/calls/{call.id}/stats.json")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="{call.id}-stats.json"'
+    points = response.json()
+    assert len(points) == 10
+    assert points[0]["timestamp"] == "2017-11-27T14:52:54.123Z"
+    assert list(points[0]["metrics"]) == sorted(points[0]["metrics"])
+
+
+def test_it_downloads_the_stats_as_csv(client, call):
+    response = client.get(f"/apps/myapp/calls/{call.id}/stats.csv")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == f'attachment; filename="{call.id}-stats.csv"'
+    lines = response.content.decode().splitlines()
+    assert lines[0] == (
+        "timestamp,seconds,cpu_kernel,cpu_total,cpu_user,disk_read,disk_write,"
+        "mem_limit,mem_usage,net_rx,net_tx"
+    )
+    assert (
+        lines[2]
+        == f"2017-11-27T14:52:55.123Z,1.000,8,20,12,0,8192,{256 * MIB},{102 * MIB},8192,2048"
+    )
+    assert len(lines) == 11
+
+
+def test_it_reads_the_call_and_its_log_in_two_queries(client, call, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        client.get(f"/apps/myapp/calls/{call.id}/")
+
+
+@pytest.mark.parametrize("suffix", ["", "stats.json", "stats.csv"])
+def test_it_answers_404_for_unknown_calls(client, call, make_call, suffix):
+    other = make_call(app="other")
+    assert client.get(f"/apps/myapp/calls/nope/{suffix}").status_code == 404
+    assert client.get(f"/apps/myapp/calls/{other.id}/{suffix}").status_code == 404
+    assert client.get(f"/apps/nope/calls/{call.id}/{suffix}").status_code == 404
+
+
+@pytest.mark.parametrize("suffix", ["", "stats.json", "stats.csv"])
+def test_it_asks_for_login_when_reads_need_it(client, admin_client, call, settings, suffix):
+    settings.READ_REQUIRES_LOGIN = True
+    response = client.get(f"/apps/myapp/calls/{call.id}/{suffix}")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+    assert admin_client.get(f"/apps/myapp/calls/{call.id}/{suffix}").status_code == 200

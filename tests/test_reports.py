@@ -1,0 +1,100 @@
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from calls.reports import apps_overview, path_summaries
+from tests.conftest import T0
+
+pytestmark = pytest.mark.django_db
+
+MIB = 1024 * 1024
+
+
+def call(make_call, seconds: float | None, offset: int = 0, **fields):
+    """A call created `offset` minutes after T0 that ran for `seconds` (None: never ended)."""
+    created = T0 + timedelta(minutes=offset)
+    started = created + timedelta(milliseconds=100)
+    completed = None if seconds is None else started + timedelta(seconds=seconds)
+    return make_call(created=created, started_at=started, completed_at=completed, **fields)
+
+
+def test_it_summarizes_every_path_of_an_app(make_call):
+    for i, seconds in enumerate([1, 2, 3, 4, 10]):
+        call(make_call, seconds, i, path="/b", peak_mem_usage=(i + 1) * MIB)
+    call(make_call, 5, 6, path="/a", status="error")
+    call(make_call, 7, 7, path="/a", status="timeout")
+    call(make_call, 9, 8, path="/a", status="error")
+
+    a, b = path_summaries("myapp", None, None)
+
+    assert a == {
+        "path": "/a",
+        "calls": 3,
+        "by_status": {"error": 2, "timeout": 1},
+        "duration_seconds": {"p50": 7.0, "p95": 8.8, "p99": 8.96},
+        "peak_mem_usage": {"p50": None, "p95": None},
+    }
+    assert b["path"] == "/b"
+    assert b["calls"] == 5
+    assert b["by_status"] == {"success": 5}
+    assert b["duration_seconds"] == {"p50": 3.0, "p95": pytest.approx(8.8), "p99": 9.76}
+    assert b["peak_mem_usage"] == {"p50": 3 * MIB, "p95": 4.8 * MIB}
+
+
+def test_it_counts_only_calls_strictly_inside_the_window(make_call):
+    calls = [call(make_call, 1, offset) for offset in range(5)]
+
+    [summary] = path_summaries("myapp", calls[0].created_at, calls[4].created_at)
+    assert summary["calls"] == 3
+    assert path_summaries("myapp", calls[3].created_at, None)[0]["calls"] == 1
+    assert path_summaries("myapp", None, calls[1].created_at)[0]["calls"] == 1
+    assert path_summaries("myapp", calls[4].created_at, None) == []
+
+
+def test_it_leaves_out_unfinished_calls_from_durations(make_call):
+    call(make_call, None, status="running")
+
+    [summary] = path_summaries("myapp", None, None)
+    assert summary["by_status"] == {"running": 1}
+    assert summary["duration_seconds"] == {"p50": None, "p95": None, "p99": None}
+
+
+def test_it_keeps_apps_apart(make_call):
+    call(make_call, 1, app="other")
+    assert path_summaries("myapp", None, None) == []
+    assert path_summaries("other", None, None)[0]["calls"] == 1
+
+
+def test_it_never_reads_stats_and_takes_two_queries(make_call, django_assert_num_queries):
+    for i in range(10):
+        call(make_call, i + 1, i, path=f"/p{i % 3}")
+    with CaptureQueriesContext(connection) as queries:
+        with django_assert_num_queries(2):
+            path_summaries("myapp", None, None)
+    for query in queries:
+        assert "stats" not in query["sql"]
+
+
+def test_it_overviews_every_app(make_call, django_assert_num_queries):
+    for i, seconds in enumerate([1, 2, 3, 4]):
+        call(make_call, seconds, i, app="shop", status="error" if i == 0 else "success")
+    newest = call(make_call, None, 9, app="shop", status="timeout")
+    make_call(app="quiet").delete()  # an app whose calls were purged
+
+    with django_assert_num_queries(2):
+        quiet, shop = apps_overview()
+
+    assert quiet == {
+        "name": "quiet",
+        "calls": 0,
+        "failed_share": None,
+        "duration_seconds": {"p50": None, "p95": None},
+        "newest": None,
+    }
+    assert shop["name"] == "shop"
+    assert shop["calls"] == 5
+    assert shop["failed_share"] == 2 / 5
+    assert shop["duration_seconds"] == {"p50": 2.5, "p95": pytest.approx(3.85)}
+    assert shop["newest"] == newest.created_at
