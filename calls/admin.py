@@ -1,0 +1,155 @@
+"""The admin, for people who browse and clean up: calls are read-only here, and deleting them
+goes through `Call.objects.purge()` in batches, as `purge_calls` does."""
+
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+
+from calls.models import App, Call, CallLog
+from calls.stats import parse_points, summarize
+
+
+class EstimatedCountPaginator(Paginator):
+    """Never counts the whole calls table: it counts at most `count_limit` rows, and past that
+    an unfiltered list shows the database's estimate (a filtered one shows the limit, and its
+    later pages are reached by narrowing the filter)."""
+
+    count_limit = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        counted = self.object_list[: self.count_limit].count()
+        if counted == self.count_limit and not self.object_list.query.where:
+            return max(counted, Call.objects.estimated_count())
+        return counted
+
+
+class PurgeForm(forms.Form):
+    days = forms.IntegerField(min_value=1, label="Created more than this many days ago")
+
+
+@admin.register(Call)
+class CallAdmin(admin.ModelAdmin):
+    list_display = ("id", "app_name", "path", "status", "created_at", "run_time")
+    list_filter = ("status", "app")
+    date_hierarchy = "created_at"
+    search_fields = ("^id", "path")  # ^: ids are searched by prefix
+    ordering = ("-id",)
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    actions = ["delete_selected_calls"]
+    fields = (
+        "id", "app", "path", "status", "created_at", "started_at", "completed_at", "run_time",
+        "error", "peak_cpu_total", "peak_mem_usage", "stats_table", "log_text",
+    )  # fmt: skip
+    readonly_fields = ("run_time", "stats_table", "log_text")
+
+    def get_queryset(self, request):
+        # The list never shows the histogram; the change page loads it when it draws it.
+        return super().get_queryset(request).defer("stats")
+
+    def has_add_permission(self, request):
+        return False  # calls arrive through ingest
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a record of what Fn did: viewed, never edited
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        # Django's own loads every call with its stats and deletes them one by one.
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.display(description="app", ordering="app")
+    def app_name(self, call: Call) -> str:
+        return call.app_id  # the name itself, without a join to the apps table
+
+    @admin.display(description="duration")
+    def run_time(self, call: Call) -> str:
+        return f"{call.duration.total_seconds():.3f} s" if call.duration else "-"
+
+    @admin.display(description="stats")
+    def stats_table(self, call: Call) -> str:
+        points = parse_points(call.stats)
+        names = sorted({name for _, metrics in points for name in metrics})
+        return render_to_string(
+            "admin/calls/call/stats_table.html",
+            {
+                "summary": summarize(points),
+                "names": names,
+                "points": [
+                    (point["timestamp"], [point["metrics"].get(name) for name in names])
+                    for point in call.stats
+                ],
+            },
+        )
+
+    @admin.display(description="log")
+    def log_text(self, call: Call) -> str:
+        text = CallLog.objects.filter(call_id=call.pk).values_list("text", flat=True).first()
+        return format_html("<pre>{}</pre>", text) if text is not None else "-"
+
+    @admin.action(permissions=["delete"], description="Delete selected calls")
+    def delete_selected_calls(self, request, queryset):
+        deleted = queryset.purge()
+        self.message_user(request, f"Deleted {deleted} calls.")
+
+    def get_urls(self):
+        purge = self.admin_site.admin_view(self.purge_view)
+        return [path("purge/", purge, name="calls_call_purge"), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"can_purge": self.has_delete_permission(request), **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    def purge_view(self, request):
+        """ "Delete calls older than...": how many calls a number of days takes, then on
+        confirmation (a POST) delete them in batches."""
+        if not self.has_delete_permission(request):
+            raise PermissionDenied
+        default = {"days": settings.CALLS_RETENTION_DAYS or 30}
+        form = PurgeForm(request.POST if request.method == "POST" else request.GET or default)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Delete calls older than…",
+            "form": form,
+        }
+        if form.is_valid():
+            cutoff = timezone.now() - timedelta(days=form.cleaned_data["days"])
+            calls = Call.objects.filter(created_at__lt=cutoff)
+            if request.method == "POST":
+                deleted = calls.purge()
+                message = f"Deleted {deleted} calls created before {cutoff:%Y-%m-%d %H:%M} UTC."
+                self.message_user(request, message)
+                return redirect("admin:calls_call_changelist")
+            context.update(count=calls.count(), cutoff=cutoff)
+        return TemplateResponse(request, "admin/calls/call/purge.html", context)
+
+
+@admin.register(App)
+class AppAdmin(admin.ModelAdmin):
+    list_display = ("name", "created_at")
+    search_fields = ("name",)
+
+    def has_add_permission(self, request):
+        return False  # apps arrive with their first call
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting an app here would load all its calls to cascade; `purge_calls --app`
+        # deletes them in batches.
+        return False

@@ -1,0 +1,145 @@
+"""Prometheus metrics: ingest, each call as it is ingested, HTTP requests and the database.
+
+Names are in base units with `_total`, `_seconds` and `_bytes` suffixes; labels stay within app,
+path and status (never a call id), so a series per route is the most any metric makes.
+
+Under gunicorn every worker counts on its own; with PROMETHEUS_MULTIPROC_DIR set (the gunicorn
+config sets it) prometheus-client keeps the counts in files there and `/metrics` adds them up.
+"""
+
+import os
+import time
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, multiprocess
+from prometheus_client.core import GaugeMetricFamily
+
+from calls.models import Call
+from calls.stats import counter_total, parse_points
+
+MIB = 2**20
+
+CALLS_INGESTED = Counter("fnweb_ingest_calls", "Calls stored by ingest.", ["app", "path", "status"])
+CALLS_REJECTED = Counter(
+    "fnweb_ingest_calls_rejected", "Calls refused by ingest's validation.", ["app"]
+)
+BATCHES = Counter(
+    "fnweb_ingest_batches", "Ingest batches, by status accepted or rejected.", ["status"]
+)
+POINTS_RECEIVED = Counter(
+    "fnweb_ingest_points_received", "Stats points received; minus stored, the points reduced."
+)
+POINTS_STORED = Counter("fnweb_ingest_points_stored", "Stats points stored after reduction.")
+
+# Per call, as the dashboard charts it. Fn's calls run from milliseconds to an hour.
+CALL_DURATION = Histogram(
+    "fnweb_call_duration_seconds",
+    "Run time of each ingested call, from start to completion.",
+    ["app", "path", "status"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600),
+)
+CALL_PEAK_CPU = Histogram(
+    "fnweb_call_peak_cpu_percent",
+    "Peak cpu_total of each ingested call, as Fn reports it (100 is one core).",
+    ["app", "path"],
+    buckets=(5, 10, 25, 50, 75, 100, 150, 200, 400, 800),
+)
+CALL_PEAK_MEMORY = Histogram(
+    "fnweb_call_peak_memory_bytes",
+    "Peak mem_usage of each ingested call.",
+    ["app", "path"],
+    buckets=tuple(n * MIB for n in (8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)),
+)
+CALL_NETWORK = Histogram(
+    "fnweb_call_network_bytes",
+    "Bytes each ingested call received and sent (net_rx + net_tx growth).",
+    ["app", "path"],
+    buckets=(1024, 16 * 1024, 256 * 1024, MIB, 16 * MIB, 256 * MIB, 1024 * MIB),
+)
+CALL_DISK = Histogram(
+    "fnweb_call_disk_bytes",
+    "Bytes each ingested call read and wrote (disk_read + disk_write growth).",
+    ["app", "path"],
+    buckets=(1024, 16 * 1024, 256 * 1024, MIB, 16 * MIB, 256 * MIB, 1024 * MIB),
+)
+
+HTTP_REQUESTS = Histogram(
+    "fnweb_http_request_duration_seconds",
+    "Time to answer HTTP requests, by view name and status code; _count counts requests.",
+    ["view", "status"],
+)
+
+
+def record_ingested(calls: list[Call], points_received: int) -> None:
+    """Count a stored ingest batch: its calls, its points, and each call's histograms."""
+    BATCHES.labels("accepted").inc()
+    POINTS_RECEIVED.inc(points_received)
+    for call in calls:
+        CALLS_INGESTED.labels(call.app_id, call.path, call.status).inc()
+        POINTS_STORED.inc(len(call.stats))
+        if call.duration is not None:
+            CALL_DURATION.labels(call.app_id, call.path, call.status).observe(
+                call.duration.total_seconds()
+            )
+        if call.peak_cpu_total is not None:
+            CALL_PEAK_CPU.labels(call.app_id, call.path).observe(call.peak_cpu_total)
+        if call.peak_mem_usage is not None:
+            CALL_PEAK_MEMORY.labels(call.app_id, call.path).observe(call.peak_mem_usage)
+        if call.stats:
+            points = parse_points(call.stats)
+            network = counter_total(points, "net_rx") + counter_total(points, "net_tx")
+            disk = counter_total(points, "disk_read") + counter_total(points, "disk_write")
+            CALL_NETWORK.labels(call.app_id, call.path).observe(network)
+            CALL_DISK.labels(call.app_id, call.path).observe(disk)
+
+
+def record_rejected(app: str, count: int) -> None:
+    """Count a batch that validation refused, and the calls it carried."""
+    BATCHES.labels("rejected").inc()
+    CALLS_REJECTED.labels(app).inc(count)
+
+
+class RequestMetricsMiddleware:
+    """Times every request and labels it with the view's name from the URL resolver, never the
+    raw path: a path holds app and call ids, and one series per call would swamp Prometheus."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        start = time.perf_counter()
+        response = self.get_response(request)
+        match = request.resolver_match
+        view = match.view_name if match else "unmatched"
+        HTTP_REQUESTS.labels(view, str(response.status_code)).observe(time.perf_counter() - start)
+        return response
+
+
+class DatabaseCollector:
+    """Asks the database at scrape time, so every worker answers the same."""
+
+    def describe(self):
+        # Registering calls describe(); without it prometheus-client would query at import.
+        return [GaugeMetricFamily("fnweb_calls_stored", "")]
+
+    def collect(self):
+        yield GaugeMetricFamily(
+            "fnweb_calls_stored",
+            "Calls in the database (the database's own estimate on PostgreSQL and MariaDB).",
+            value=Call.objects.estimated_count(),
+        )
+
+
+DATABASE = DatabaseCollector()
+REGISTRY.register(DATABASE)
+
+
+def registry() -> CollectorRegistry:
+    """What `/metrics` serves: this process's metrics, or under gunicorn every worker's."""
+    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        return REGISTRY
+    merged = CollectorRegistry()
+    multiprocess.MultiProcessCollector(merged)
+    merged.register(DATABASE)
+    return merged

@@ -1,0 +1,65 @@
+"""What an operator's stack asks of fnweb: `/healthz` and `/readyz` for probes and load
+balancers, `/metrics` for Prometheus. Failures answer in Fn's error shape, like the API."""
+
+import hmac
+import ipaddress
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from calls import metrics
+
+logger = logging.getLogger(__name__)
+
+
+def fn_error(message: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": {"message": message}}, status=status)
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """The process is up and answering; nothing else is checked, so a database outage does
+    not get every worker restarted."""
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Ready for traffic: the database answers and every migration is applied."""
+    try:
+        executor = MigrationExecutor(connection)
+        unapplied = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError:
+        logger.exception("readiness: the database is unreachable")
+        return fn_error("Database is unreachable", 503)
+    if unapplied:
+        names = ", ".join(f"{migration.app_label}.{migration.name}" for migration, _ in unapplied)
+        return fn_error(f"Database migrations are not applied: {names}", 503)
+    return JsonResponse({"status": "ok"})
+
+
+def allowed_to_scrape(request: HttpRequest) -> bool:
+    """Each restriction that is set must hold: the client's address is in
+    METRICS_ALLOWED_IPS (addresses or networks) and it sends METRICS_BEARER_TOKEN."""
+    if settings.METRICS_ALLOWED_IPS:
+        client = ipaddress.ip_address(request.META["REMOTE_ADDR"])
+        if not any(client in network for network in settings.METRICS_ALLOWED_IPS):
+            return False
+    if settings.METRICS_BEARER_TOKEN:
+        sent = request.headers.get("Authorization", "")
+        expected = f"Bearer {settings.METRICS_BEARER_TOKEN}"
+        if not hmac.compare_digest(sent.encode(), expected.encode()):
+            return False
+    return True
+
+
+@require_GET
+def scrape(request: HttpRequest) -> HttpResponse:
+    if not allowed_to_scrape(request):
+        return fn_error("Not allowed to read metrics", 403)
+    return HttpResponse(generate_latest(metrics.registry()), content_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,205 @@
+"""The admin: a calls list that stays fast on millions of rows, read-only calls with their
+stats as a table, and the two ways to delete calls in batches."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from calls.admin import EstimatedCountPaginator
+from calls.models import Call, CallLog
+from calls.stats import parse_points
+
+LIST = "/admin/calls/call/"
+PURGE = "/admin/calls/call/purge/"
+
+
+def calls_sql(queries) -> list[str]:
+    return [q["sql"] for q in queries if "calls_call" in q["sql"]]
+
+
+def test_it_lists_calls_with_app_path_status_created_and_duration(admin_client, make_call):
+    call = make_call(app="shop", path="/checkout", status="timeout")
+    html = admin_client.get(LIST).content.decode()
+    assert call.id in html
+    assert "shop" in html
+    assert "/checkout" in html
+    assert "timeout" in html
+    assert "0.995 s" in html  # started 5 ms after creation, completed 1 s after
+
+
+def test_it_lists_in_the_same_queries_whatever_the_number_of_calls(
+    admin_client, make_call, django_assert_num_queries
+):
+    for _ in range(3):
+        make_call()
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get(LIST)
+    for _ in range(150):
+        make_call()
+    with django_assert_num_queries(len(few)) as many:
+        html = admin_client.get(LIST).content.decode()
+    assert "153 calls" in html
+    for sql in calls_sql(many):
+        # Never the histogram, and never a count of more than the paginator's limit.
+        assert "stats" not in sql
+        if "COUNT(" in sql:
+            assert "LIMIT 10000" in sql
+
+
+@pytest.mark.django_db(transaction=True)  # MariaDB's ANALYZE TABLE commits
+def test_it_shows_the_databases_estimate_for_a_big_table(
+    admin_client, make_call, analyze_calls, monkeypatch
+):
+    monkeypatch.setattr(EstimatedCountPaginator, "count_limit", 3)
+    for _ in range(5):
+        make_call()
+    analyze_calls()
+    with CaptureQueriesContext(connection) as queries:
+        html = admin_client.get(LIST).content.decode()
+    assert "5 calls" in html
+    counts = [sql for sql in calls_sql(queries) if "COUNT(" in sql]
+    assert counts
+    assert all("LIMIT 3" in sql for sql in counts)
+
+
+def test_it_filters_by_status_app_and_date(admin_client, make_call):
+    make_call(app="shop", path="/failed", status="error")
+    make_call(app="media", path="/fine", status="success")
+    june = make_call(app="shop", path="/june", created=timezone.now().replace(month=6, day=1))
+
+    def listed(query: str) -> str:
+        return admin_client.get(LIST + query).content.decode()
+
+    assert "/failed" in listed("?status=error")
+    assert "/fine" not in listed("?status=error")
+    assert "/fine" in listed("?app__name__exact=media")
+    assert "/failed" not in listed("?app__name__exact=media")
+    by_month = listed(f"?created_at__year={june.created_at.year}&created_at__month=6")
+    assert "/june" in by_month
+    assert "/failed" not in by_month
+
+
+def test_it_searches_by_id_prefix_and_path(admin_client, make_call):
+    first = make_call(path="/alpha")
+    make_call(path="/beta")
+    by_id = admin_client.get(LIST, {"q": first.id[:20].lower()}).content.decode()
+    assert "/alpha" in by_id
+    assert "/beta" not in by_id
+    by_path = admin_client.get(LIST, {"q": "bet"}).content.decode()
+    assert "/beta" in by_path
+    assert "/alpha" not in by_path
+
+
+def test_it_shows_a_call_read_only_with_its_stats_as_a_table(admin_client, make_call):
+    call = make_call()
+    call.set_stats(
+        parse_points(
+            [
+                {"timestamp": "2017-11-27T14:52:54Z", "metrics": {"cpu_total": 12}},
+                {"timestamp": "2017-11-27T14:52:55Z", "metrics": {"cpu_total": 30}},
+            ]
+        )
+    )
+    call.save()
+    CallLog.objects.create(call=call, text="<hello>\n")
+    response = admin_client.get(f"{LIST}{call.pk}/change/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<th>cpu_total</th>" in html
+    assert "2017-11-27T14:52:55.000Z" in html
+    assert "<td>30</td>" in html
+    assert "<pre>&lt;hello&gt;\n</pre>" in html
+    assert "<textarea" not in html
+    assert 'name="path"' not in html
+    assert 'name="_save"' not in html
+
+
+def test_it_offers_no_adding_of_calls(admin_client, db):
+    assert admin_client.get(f"{LIST}add/").status_code == 403
+
+
+def test_it_deletes_selected_calls_with_one_delete_per_table(admin_client, make_call):
+    doomed = [make_call(path="/doomed") for _ in range(3)]
+    make_call(path="/kept")
+    for call in doomed:
+        CallLog.objects.create(call=call, text="bye")
+    assert 'value="delete_selected"' not in admin_client.get(LIST).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.post(
+            LIST,
+            {"action": "delete_selected_calls", "_selected_action": [c.pk for c in doomed]},
+        )
+    assert response.status_code == 302
+    assert set(Call.objects.values_list("path", flat=True)) == {"/kept"}
+    assert not CallLog.objects.exists()
+    assert len([q for q in queries if q["sql"].startswith("DELETE FROM")]) == 2
+
+
+def test_it_counts_the_calls_older_than_asked_before_deleting(admin_client, make_call):
+    now = timezone.now()
+    make_call(path="/old", created=now - timedelta(days=40))
+    make_call(path="/old", created=now - timedelta(days=31))
+    make_call(path="/new", created=now - timedelta(days=2))
+    assert "Delete calls older than…" in admin_client.get(LIST).content.decode()
+    html = admin_client.get(PURGE, {"days": 30}).content.decode()
+    assert "2 calls created before" in html
+    assert Call.objects.count() == 3
+    assert "1 call created before" in admin_client.get(PURGE, {"days": 35}).content.decode()
+
+
+def test_it_starts_from_the_retention_setting(admin_client, make_call, settings):
+    settings.CALLS_RETENTION_DAYS = 7
+    make_call(created=timezone.now() - timedelta(days=8))
+    html = admin_client.get(PURGE).content.decode()
+    assert 'value="7"' in html
+    assert "1 call created before" in html
+
+
+def test_it_deletes_the_calls_older_than_confirmed(admin_client, make_call):
+    now = timezone.now()
+    old = make_call(path="/old", created=now - timedelta(days=40))
+    CallLog.objects.create(call=old, text="bye")
+    make_call(path="/new", created=now - timedelta(days=2))
+    response = admin_client.post(PURGE, {"days": 30}, follow=True)
+    assert response.redirect_chain[-1][0] == LIST
+    assert "Deleted 1 calls created before" in response.content.decode()
+    assert set(Call.objects.values_list("path", flat=True)) == {"/new"}
+    assert not CallLog.objects.exists()
+
+
+def test_it_refuses_a_bad_number_of_days(admin_client, make_call):
+    make_call(created=timezone.now() - timedelta(days=40))
+    response = admin_client.post(PURGE, {"days": "0"})
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+    assert Call.objects.count() == 1
+
+
+def test_it_lets_only_those_who_may_delete_calls_purge(client, make_call):
+    staff = User.objects.create_user("viewer", password="x", is_staff=True)
+    client.force_login(staff)
+    make_call(created=timezone.now() - timedelta(days=40))
+    assert client.get(PURGE).status_code == 403
+    assert client.post(PURGE, {"days": 30}).status_code == 403
+    assert Call.objects.count() == 1
+
+
+def test_it_lists_apps(admin_client, make_call):
+    make_call(app="shop")
+    assert "shop" in admin_client.get("/admin/calls/app/").content.decode()
+
+
+@pytest.mark.parametrize("page", ["", "CALL/change/", "purge/"])
+def test_it_needs_no_inline_script_or_style_under_the_csp(admin_client, make_call, page):
+    call = make_call()
+    html = admin_client.get(LIST + page.replace("CALL", call.pk)).content.decode()
+    scripts = re.findall(r"<script\b[^>]*>", html)
+    assert scripts
+    assert all("src=" in tag or 'type="application/json"' in tag for tag in scripts)
+    assert " style=" not in html
+    assert "<style" not in html

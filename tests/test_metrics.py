@@ -1,0 +1,163 @@
+"""/metrics: each metric's value after a known ingest, request timing by view, the calls
+stored, and the restrictions on who may scrape."""
+
+import ipaddress
+from datetime import timedelta
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from calls.metrics import record_ingested, record_rejected
+from calls.stats import parse_points
+from tests.conftest import T0
+
+MIB = 2**20
+
+
+def scrape(client, **headers) -> dict:
+    """{(sample name, {label: value} as sorted tuples): value} of one scrape."""
+    response = client.get("/metrics", **headers)
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"].startswith("text/plain; version=")
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.content.decode())
+        for sample in family.samples
+    }
+
+
+def growth(client, action) -> dict:
+    """How much each sample grew while `action` ran (metrics live as long as the process)."""
+    before = scrape(client)
+    action()
+    return {key: value - before.get(key, 0) for key, value in scrape(client).items()}
+
+
+def labels(**values) -> tuple:
+    return tuple(sorted(values.items()))
+
+
+def point(second: int, **metrics) -> dict:
+    return {"timestamp": f"2017-11-27T14:53:{second:02d}Z", "metrics": metrics}
+
+
+@pytest.fixture
+def ingested(make_call):
+    """Two stored calls of app `metered`, as ingest hands them over after reducing 10 points
+    to the 3 of the first call."""
+    busy = make_call(
+        app="metered",
+        path="/busy",
+        started_at=T0,
+        completed_at=T0 + timedelta(seconds=2.5),
+    )
+    busy.set_stats(
+        parse_points(
+            [
+                point(0, cpu_total=50, mem_usage=10 * MIB, net_rx=0, net_tx=0, disk_read=0),
+                point(1, cpu_total=120, mem_usage=30 * MIB, net_rx=600, net_tx=200, disk_read=0),
+                point(2, cpu_total=80, mem_usage=20 * MIB, net_rx=1000, net_tx=500, disk_read=4096),
+            ]
+        )
+    )
+    busy.save()
+    failed = make_call(
+        app="metered",
+        path="/busy",
+        status="error",
+        started_at=T0,
+        completed_at=T0 + timedelta(milliseconds=200),
+    )
+    return [busy, failed]
+
+
+def test_it_counts_each_ingested_call_and_its_points(client, ingested):
+    grew = growth(client, lambda: record_ingested(ingested, points_received=10))
+    calls = "fnweb_ingest_calls_total"
+    assert grew[(calls, labels(app="metered", path="/busy", status="success"))] == 1
+    assert grew[(calls, labels(app="metered", path="/busy", status="error"))] == 1
+    assert grew[("fnweb_ingest_batches_total", labels(status="accepted"))] == 1
+    assert grew[("fnweb_ingest_points_received_total", ())] == 10
+    assert grew[("fnweb_ingest_points_stored_total", ())] == 3
+
+
+def test_it_observes_each_calls_duration_and_resources(client, ingested):
+    grew = growth(client, lambda: record_ingested(ingested, points_received=10))
+    success = labels(app="metered", path="/busy", status="success")
+    assert grew[("fnweb_call_duration_seconds_count", success)] == 1
+    assert grew[("fnweb_call_duration_seconds_sum", success)] == 2.5
+    bucket = "fnweb_call_duration_seconds_bucket"
+    assert grew[(bucket, labels(**dict(success), le="1.0"))] == 0
+    assert grew[(bucket, labels(**dict(success), le="2.5"))] == 1
+    error = labels(app="metered", path="/busy", status="error")
+    assert grew[("fnweb_call_duration_seconds_sum", error)] == pytest.approx(0.2)
+
+    route = labels(app="metered", path="/busy")
+    # Only the first call has stats; the second has nothing to observe.
+    assert grew[("fnweb_call_peak_cpu_percent_count", route)] == 1
+    assert grew[("fnweb_call_peak_cpu_percent_sum", route)] == 120
+    assert grew[("fnweb_call_peak_cpu_percent_bucket", labels(**dict(route), le="100.0"))] == 0
+    assert grew[("fnweb_call_peak_cpu_percent_bucket", labels(**dict(route), le="150.0"))] == 1
+    assert grew[("fnweb_call_peak_memory_bytes_sum", route)] == 30 * MIB
+    assert grew[("fnweb_call_network_bytes_sum", route)] == 1000 + 500
+    assert grew[("fnweb_call_disk_bytes_sum", route)] == 4096
+
+
+def test_it_never_labels_a_metric_with_a_call_id(client, ingested):
+    record_ingested(ingested, points_received=10)
+    text = client.get("/metrics").content.decode()
+    assert "metered" in text
+    for call in ingested:
+        assert call.id not in text
+
+
+def test_it_counts_rejected_calls_and_batches(client, db):
+    grew = growth(client, lambda: record_rejected("refused", 3))
+    assert grew[("fnweb_ingest_calls_rejected_total", labels(app="refused"))] == 3
+    assert grew[("fnweb_ingest_batches_total", labels(status="rejected"))] == 1
+
+
+def test_it_times_requests_by_view_name_and_status(client, db):
+    def requests():
+        client.get("/healthz")
+        client.get("/healthz")
+        client.get("/v1/apps/nope/calls/01BZYZEWG3M7WG200000000000")
+
+    grew = growth(client, requests)
+    count = "fnweb_http_request_duration_seconds_count"
+    assert grew[(count, labels(view="healthz", status="200"))] == 2
+    assert grew[(count, labels(view="api_call", status="404"))] == 1
+    assert grew[("fnweb_http_request_duration_seconds_sum", labels(view="healthz", status="200"))]
+    assert "01BZYZEWG3M7WG200000000000" not in client.get("/metrics").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)  # MariaDB's ANALYZE TABLE commits
+def test_it_reports_calls_stored_from_the_database_estimate(client, make_call, analyze_calls):
+    for second in range(5):
+        make_call(created=T0 + timedelta(seconds=second))
+    analyze_calls()
+    assert scrape(client)[("fnweb_calls_stored", ())] == 5
+
+
+def test_it_lets_only_allowed_addresses_scrape(client, db, settings):
+    settings.METRICS_ALLOWED_IPS = [ipaddress.ip_network("10.0.0.0/8")]
+    refused = client.get("/metrics")
+    assert refused.status_code == 403
+    assert refused.json() == {"error": {"message": "Not allowed to read metrics"}}
+    assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 200
+
+
+def test_it_asks_for_the_bearer_token_when_one_is_set(client, db, settings):
+    settings.METRICS_BEARER_TOKEN = "s3cret"
+    assert client.get("/metrics").status_code == 403
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret").status_code == 200
+
+
+def test_it_asks_for_both_when_both_are_set(client, db, settings):
+    settings.METRICS_ALLOWED_IPS = [ipaddress.ip_network("192.0.2.7")]
+    settings.METRICS_BEARER_TOKEN = "s3cret"
+    token = {"HTTP_AUTHORIZATION": "Bearer s3cret"}
+    assert client.get("/metrics", **token).status_code == 403
+    assert client.get("/metrics", REMOTE_ADDR="192.0.2.7").status_code == 403
+    assert client.get("/metrics", REMOTE_ADDR="192.0.2.7", **token).status_code == 200
