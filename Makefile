@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Development defaults; production sets DEBUG=false and a real SECRET_KEY (see README).
 export DEBUG ?= true
 
-.PHONY: run test bench
+.PHONY: run test bench serve
 
 # The virtualenv, rebuilt whenever a requirements file changes.
 $(VENV)/installed: requirements.txt requirements-dev.txt
@@ -29,3 +29,11 @@ test: $(VENV)/installed
 # Speed figures as ratios against baselines measured in the same run (see bench/).
 bench: $(VENV)/installed
 	$(BIN)/python bench/api.py
+
+# Production: gunicorn (fnweb/gunicorn.conf.py) with settings from the environment; see the
+# README's "Production" section. DEBUG is off here whatever the environment says.
+serve: export DEBUG = false
+serve: $(VENV)/installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/gunicorn --config fnweb/gunicorn.conf.py

@@ -11,6 +11,7 @@ CALL = r"(?P<call>[^/]+)"
 urlpatterns = [
     re_path(r"^apps$", api.apps, name="api_apps"),
     re_path(rf"^apps/{APP}$", api.app_detail, name="api_app"),
+    re_path(rf"^apps/{APP}/stats$", api.app_stats, name="api_app_stats"),
     re_path(rf"^apps/{APP}/calls$", api.calls, name="api_calls"),
     re_path(rf"^apps/{APP}/calls/{CALL}$", api.call_detail, name="api_call"),
     re_path(rf"^apps/{APP}/calls/{CALL}/log$", api.call_log, name="api_call_log"),

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
+from calls import metrics
 from calls.ids import new_id
 from calls.models import App, Call, CallLog
 from calls.stats import StatsError, parse_points, parse_timestamp, reduce_points
@@ -47,6 +48,7 @@ class Incoming:
     call: Call
     log: str | None
     points_received: int
+    created: bool = False  # set by store() once the call is a new row
 
 
 def check_app_name(name: str) -> None:
@@ -146,17 +148,22 @@ def store(app_name: str, batch: list[Incoming]) -> list[dict]:
     Returns `{"id", "created"}` per call, in the batch's order.
     """
     try:
-        return _store(app_name, batch)
+        stored = _store(app_name, batch)
     except IntegrityError:
         # Another request stored one of these ids between our read and our insert: once more,
         # now that the row is visible, and it is treated like any stored call.
         try:
-            return _store(app_name, batch)
+            stored = _store(app_name, batch)
         except IntegrityError:
             raise IngestError("A call id in this batch conflicts with a stored call", 409) from None
+    metrics.record_ingested(
+        [incoming.call for incoming in stored], sum(i.points_received for i in stored)
+    )
+    return [{"id": incoming.call.id, "created": incoming.created} for incoming in batch]
 
 
-def _store(app_name: str, batch: list[Incoming]) -> list[dict]:
+def _store(app_name: str, batch: list[Incoming]) -> list[Incoming]:
+    """The calls of the batch that were written (created or replaced), in one transaction."""
     ids = [incoming.call.id for incoming in batch]
     with transaction.atomic():
         App.objects.get_or_create(name=app_name)
@@ -187,5 +194,6 @@ def _store(app_name: str, batch: list[Incoming]) -> list[dict]:
         CallLog.objects.bulk_create(
             [CallLog(call_id=incoming.call.id, text=incoming.log) for incoming in logged]
         )
-    created = {incoming.call.id for incoming in new}
-    return [{"id": call_id, "created": call_id in created} for call_id in ids]
+    for incoming in new:
+        incoming.created = True
+    return new + replaced

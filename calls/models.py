@@ -1,7 +1,8 @@
 import hashlib
 import secrets
+from collections.abc import Callable
 
-from django.db import models
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from calls.stats import Point, dump_points, peak
@@ -15,6 +16,56 @@ class App(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CallQuerySet(models.QuerySet):
+    """Retention and counting for a table of millions of calls (the admin, purge_calls and
+    the metrics use these)."""
+
+    def purge(self, batch_size: int = 1000, progress: Callable[[int], None] | None = None) -> int:
+        """Delete these calls and their logs, oldest first, `batch_size` at a time, each batch
+        in its own short transaction so reads and ingest wait a moment at most. Returns the
+        number deleted; `progress` is called after each batch with the number so far."""
+        deleted = 0
+        while ids := list(self.order_by("created_at").values_list("pk", flat=True)[:batch_size]):
+            with transaction.atomic():
+                # One DELETE per table: QuerySet.delete() would load every call (stats and
+                # all) to find its log, then delete them a hundred at a time.
+                CallLog.objects.filter(call_id__in=ids).delete()
+                count = Call.objects.filter(pk__in=ids)._raw_delete(self.db)
+            deleted += count
+            if progress:
+                progress(deleted)
+        return deleted
+
+    def estimated_count(self) -> int:
+        """How many calls are stored, from what the database already knows: COUNT(*) reads the
+        whole table, far too slow for each scrape or admin page over millions of rows."""
+        table = self.model._meta.db_table
+        quoted = connection.ops.quote_name(table)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+                estimate = cursor.fetchone()[0]
+                if estimate >= 0:
+                    return int(estimate)
+                # -1 until the table is first analyzed, which autovacuum soon does.
+                cursor.execute(f"SELECT COUNT(*) FROM {quoted}")
+            elif connection.vendor == "mysql":
+                cursor.execute(
+                    "SELECT TABLE_ROWS FROM information_schema.TABLES"
+                    " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s",
+                    [table],
+                )
+            else:
+                # SQLite keeps no estimate. Rowids grow with each insert and retention deletes
+                # the oldest calls, so their span is close. Each end is one b-tree lookup when
+                # asked alone (MIN and MAX in one SELECT would scan the table).
+                cursor.execute(
+                    f"SELECT COALESCE((SELECT MAX(rowid) FROM {quoted})"
+                    f" - (SELECT MIN(rowid) FROM {quoted}) + 1, 0)"
+                )
+            return int(cursor.fetchone()[0] or 0)
 
 
 class Call(models.Model):
@@ -46,6 +97,8 @@ class Call(models.Model):
     # Floats, because metric values go up to 2^64 - 1, past what a BIGINT column holds.
     peak_cpu_total = models.FloatField(null=True, blank=True)
     peak_mem_usage = models.FloatField(null=True, blank=True)
+
+    objects = CallQuerySet.as_manager()
 
     class Meta:
         indexes = [

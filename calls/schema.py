@@ -83,6 +83,31 @@ class CallSummaryWrapper(serializers.Serializer):
     )
 
 
+class Percentiles(serializers.Serializer):
+    p50 = serializers.FloatField(allow_null=True)
+    p95 = serializers.FloatField(allow_null=True)
+
+
+class DurationPercentiles(Percentiles):
+    p99 = serializers.FloatField(allow_null=True)
+
+
+class PathSummary(serializers.Serializer):
+    path = serializers.CharField()
+    calls = serializers.IntegerField()
+    by_status = serializers.DictField(child=serializers.IntegerField())
+    duration_seconds = DurationPercentiles()
+    peak_mem_usage = Percentiles(help_text="bytes")
+
+
+class AppStatsWrapper(serializers.Serializer):
+    message = serializers.CharField()
+    app_name = serializers.CharField()
+    from_time = serializers.IntegerField(allow_null=True)
+    to_time = serializers.IntegerField(allow_null=True)
+    paths = PathSummary(many=True)
+
+
 class ErrorBody(serializers.Serializer):
     message = serializers.CharField()
 

@@ -4,10 +4,13 @@ Every setting has a default that is safe for development. Production runs with D
 and must then be given a real SECRET_KEY.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from fnweb.jsonlog import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -53,7 +56,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "fnweb.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so it times the views and not the static files.
+    "calls.metrics.RequestMetricsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -95,6 +101,19 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 READ_REQUIRES_LOGIN = env.bool("READ_REQUIRES_LOGIN", default=False)
 LOGIN_URL = "admin:login"
 
+# --- Dashboard charts -----------------------------------------------------------------------
+# Chart.js 4.6.1 from the CDN, pinned by its Subresource Integrity hash (the sha384 of npm's
+# file, which jsDelivr serves byte for byte). Air-gapped sites self-host the copy shipped in
+# static/: CHARTJS_URL=/static/vendor/chartjs/chart.umd.min.js (the same hash still holds).
+CHARTJS_URL = env.str(
+    "CHARTJS_URL",
+    default="https://cdn.jsdelivr.net/npm/chart.js@4.6.1/dist/chart.umd.min.js",
+)
+CHARTJS_INTEGRITY = env.str(
+    "CHARTJS_INTEGRITY",
+    default="sha384-Emf5ZVIUiarAdhkgtqK+5/Z5qIvM6QoVrS+qAVtfyZVuD5lIHrac0me485+Antp0",
+)
+
 # --- API ------------------------------------------------------------------------------------
 # Most calls one ingest request may carry, and the largest request body accepted (bytes).
 INGEST_BATCH_SIZE = env.int("INGEST_BATCH_SIZE", default=500)
@@ -125,3 +144,37 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# --- Operations: metrics, retention, production security, logs -------------------------------
+# /metrics is open unless restricted: to these client addresses or networks (REMOTE_ADDR, so
+# the proxy's address when one is in front), and/or to requests sending this bearer token.
+METRICS_ALLOWED_IPS = [
+    ipaddress.ip_network(allowed, strict=False)
+    for allowed in env.list("METRICS_ALLOWED_IPS", default=[])
+]
+METRICS_BEARER_TOKEN = env.str("METRICS_BEARER_TOKEN", default="")
+# What `purge_calls` removes when run without --older-than; unset keeps calls forever.
+CALLS_RETENTION_DAYS = env.int("CALLS_RETENTION_DAYS", default=None)
+
+# With DEBUG off these default to what `check --deploy` asks for. Behind a proxy that
+# terminates TLS, set SECURE_PROXY_SSL_HEADER=true if it sends `X-Forwarded-Proto: https`
+# (and strips it from clients), or SECURE_SSL_REDIRECT=false to leave redirects to the proxy.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Probes and Prometheus often speak plain HTTP inside the cluster.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+
+# WhiteNoise serves the collected static files, compressed by `collectstatic`.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# Production logs are JSON lines on stdout (fnweb/jsonlog.py); development keeps Django's own.
+if not DEBUG:
+    LOGGING = logging_config(env.str("LOG_LEVEL", default="INFO"))

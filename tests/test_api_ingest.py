@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from calls.ids import ALPHABET
 from calls.models import App, Call, CallLog
 from calls.stats import MAX_METRIC, NS_PER_SECOND, format_timestamp, parse_timestamp
+from tests.test_metrics import growth, labels
 
 pytestmark = pytest.mark.django_db
 
@@ -225,3 +226,20 @@ def test_it_lets_staff_ingest_with_their_session(client):
     assert post(client, {"call": fn_call(id="c2")}, status=403)["error"]["message"].startswith(
         "You do not have permission"
     )
+
+
+def test_it_counts_what_it_ingests_and_rejects_in_the_metrics(api):
+    good = {"calls": [fn_call(id="m1", stats=raw_stats(700)), fn_call(id="m2")]}
+    bad = {"calls": [fn_call(), fn_call(), fn_call(status="exploded")]}
+    grew = growth(api, lambda: (post(api, good), post(api, bad, status=400)))
+
+    ok = labels(app="myapp", path="/hello", status="success")
+    assert grew[("fnweb_ingest_calls_total", ok)] == 2
+    assert grew[("fnweb_ingest_points_received_total", ())] == 700
+    assert grew[("fnweb_ingest_points_stored_total", ())] == 240
+    assert grew[("fnweb_ingest_batches_total", labels(status="accepted"))] == 1
+    assert grew[("fnweb_ingest_batches_total", labels(status="rejected"))] == 1
+    assert grew[("fnweb_ingest_calls_rejected_total", labels(app="myapp"))] == 3
+    assert grew[("fnweb_call_duration_seconds_count", ok)] == 2
+    # Sent again, nothing is stored, so nothing is counted.
+    assert growth(api, lambda: post(api, good))[("fnweb_ingest_calls_total", ok)] == 0
