@@ -13,6 +13,7 @@ PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "fnweb.example.com",
+    "SECURE_HSTS_PRELOAD": "true",
 }
 
 
@@ -40,6 +41,13 @@ def test_it_passes_them_behind_a_proxy_that_terminates_tls():
     result = manage("check", "--deploy", "--fail-level", "WARNING", **proxied)
     # Django asks for the redirect; a proxy that does it is the documented exception.
     assert "security.W008" in result.stderr
+    assert result.stderr.count("(security.") == 1
+
+
+def test_it_leaves_hsts_preload_to_the_operator():
+    without = {k: v for k, v in PRODUCTION.items() if k != "SECURE_HSTS_PRELOAD"}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **without)
+    assert "security.W021" in result.stderr
     assert result.stderr.count("(security.") == 1
 
 
