@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
-from calls.models import App, Call, CallLog
+from calls.models import ApiToken, App, Call, CallLog
 from calls.stats import parse_points, summarize
 
 
@@ -153,3 +153,23 @@ class AppAdmin(admin.ModelAdmin):
         # Deleting an app here would load all its calls to cascade; `purge_calls --app`
         # deletes them in batches.
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are listed and revoked here, never made: a key exists only in the output of
+    `create_api_token` (fnweb keeps its digest, which is not shown either)."""
+
+    list_display = ("name", "created_at")
+    search_fields = ("name",)
+    fields = ("name", "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        subtitle = "New tokens: python manage.py create_api_token NAME (prints the key once)"
+        return super().changelist_view(request, {"subtitle": subtitle, **(extra_context or {})})

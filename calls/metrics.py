@@ -7,16 +7,20 @@ Under gunicorn every worker counts on its own; with PROMETHEUS_MULTIPROC_DIR set
 config sets it) prometheus-client keeps the counts in files there and `/metrics` adds them up.
 """
 
+import logging
 import os
 import time
 from collections.abc import Callable
 
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 
 from calls.models import Call
 from calls.stats import counter_total, parse_points
+
+logger = logging.getLogger(__name__)
 
 MIB = 2**20
 
@@ -124,10 +128,16 @@ class DatabaseCollector:
         return [GaugeMetricFamily("fnweb_calls_stored", "")]
 
     def collect(self):
+        try:
+            stored = Call.objects.estimated_count()
+        except DatabaseError:
+            # Serve the other metrics anyway: during an outage they are what the operator needs.
+            logger.warning("metrics: the database is unreachable", exc_info=True)
+            return
         yield GaugeMetricFamily(
             "fnweb_calls_stored",
             "Calls in the database (the database's own estimate on PostgreSQL and MariaDB).",
-            value=Call.objects.estimated_count(),
+            value=stored,
         )
 
 

@@ -37,18 +37,16 @@ def test_it_is_not_ready_while_a_migration_is_not_applied(client, db):
     }
 
 
-def test_it_is_not_ready_while_the_database_is_down():
-    """A fresh process pointed at a PostgreSQL port where nothing listens."""
-    probe = (
+def with_the_database_down(probe: str) -> list:
+    """Run `probe` in a fresh process pointed at a PostgreSQL port where nothing listens, with
+    a Django test `client` ready; returns what it printed, a JSON value a line."""
+    setup = (
         "import django, json; django.setup()\n"
         "from django.test import Client\n"
         "client = Client(HTTP_HOST='localhost')\n"
-        "for url in ('/healthz', '/readyz'):\n"
-        "    response = client.get(url)\n"
-        "    print(json.dumps([response.status_code, response.json()]))\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", probe],
+        [sys.executable, "-c", setup + probe],
         cwd=ROOT,
         env={
             **os.environ,
@@ -61,6 +59,25 @@ def test_it_is_not_ready_while_the_database_is_down():
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    healthz, readyz = (json.loads(line) for line in result.stdout.splitlines())
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_it_is_not_ready_while_the_database_is_down():
+    healthz, readyz = with_the_database_down(
+        "for url in ('/healthz', '/readyz'):\n"
+        "    response = client.get(url)\n"
+        "    print(json.dumps([response.status_code, response.json()]))\n"
+    )
     assert healthz == [200, {"status": "ok"}]
     assert readyz == [503, {"error": {"message": "Database is unreachable"}}]
+
+
+def test_it_still_serves_the_other_metrics_while_the_database_is_down():
+    [[status, text]] = with_the_database_down(
+        "client.get('/readyz')\n"
+        "response = client.get('/metrics')\n"
+        "print(json.dumps([response.status_code, response.content.decode()]))\n"
+    )
+    assert status == 200
+    assert 'fnweb_http_request_duration_seconds_count{status="503",view="readyz"} 1.0' in text
+    assert "fnweb_calls_stored" not in text
