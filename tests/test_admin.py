@@ -2,7 +2,7 @@
 stats as a table, and the two ways to delete calls in batches."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import User
@@ -240,3 +240,28 @@ def test_it_revokes_a_token(admin_client, client, token):
     assert response.status_code == 302
     assert not ApiToken.objects.exists()
     assert send() == 401
+
+
+def date_links(html: str) -> list[str]:
+    """The titles of the date drill-down's links, the way back first."""
+    nav = re.search(r'<nav class="toplinks">(.*?)</nav>', html, re.S)[1]
+    return re.findall(r"<a [^>]*>([^<]*)</a>", nav)
+
+
+def test_it_drills_down_dates_without_scanning_for_them(admin_client, make_call):
+    make_call(created=datetime(2024, 5, 3, tzinfo=UTC))
+    make_call(created=datetime(2026, 6, 1, 12, tzinfo=UTC))
+    make_call(created=datetime(2026, 6, 3, 12, tzinfo=UTC))
+
+    def links(**lookups) -> list[str]:
+        query = {f"created_at__{part}": value for part, value in lookups.items()}
+        return date_links(admin_client.get(LIST, query).content.decode())
+
+    with CaptureQueriesContext(connection) as queries:
+        # Every year from the first call's to the last's, whether it has calls or not.
+        assert links() == ["2024", "2025", "2026"]
+    assert not [sql for sql in calls_sql(queries) if "DISTINCT" in sql]
+    assert links(year=2026) == ["&lsaquo; All dates", "June 2026"]
+    assert links(year=2026, month=6) == ["&lsaquo; 2026", "June 1", "June 2", "June 3"]
+    assert links(year=2026, month=6, day=2) == ["&lsaquo; June 2026"]
+    assert links(year=2025) == ["&lsaquo; All dates"]  # no calls: only the way back

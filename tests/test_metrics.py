@@ -7,8 +7,6 @@ from datetime import timedelta
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from calls.metrics import record_ingested, record_rejected
-from calls.stats import parse_points
 from tests.conftest import T0
 
 MIB = 2**20
@@ -41,48 +39,60 @@ def point(second: int, **metrics) -> dict:
     return {"timestamp": f"2017-11-27T14:53:{second:02d}Z", "metrics": metrics}
 
 
-@pytest.fixture
-def ingested(make_call):
-    """Two stored calls of app `metered`, as ingest hands them over after reducing 10 points
-    to the 3 of the first call."""
-    busy = make_call(
-        app="metered",
-        path="/busy",
-        started_at=T0,
-        completed_at=T0 + timedelta(seconds=2.5),
-    )
-    busy.set_stats(
-        parse_points(
-            [
-                point(0, cpu_total=50, mem_usage=10 * MIB, net_rx=0, net_tx=0, disk_read=0),
-                point(1, cpu_total=120, mem_usage=30 * MIB, net_rx=600, net_tx=200, disk_read=0),
-                point(2, cpu_total=80, mem_usage=20 * MIB, net_rx=1000, net_tx=500, disk_read=4096),
-            ]
-        )
-    )
-    busy.save()
-    failed = make_call(
-        app="metered",
-        path="/busy",
-        status="error",
-        started_at=T0,
-        completed_at=T0 + timedelta(milliseconds=200),
-    )
-    return [busy, failed]
+BUSY = {
+    "id": "01BZYZEWG3M7WG2000000BUSY1",
+    "path": "/busy",
+    "status": "success",
+    "created_at": "2017-11-27T14:52:59Z",
+    "started_at": "2017-11-27T14:53:00Z",
+    "completed_at": "2017-11-27T14:53:02.500Z",
+    "stats": [
+        point(0, cpu_total=50, mem_usage=10 * MIB, net_rx=0, net_tx=0, disk_read=0),
+        point(1, cpu_total=120, mem_usage=30 * MIB, net_rx=600, net_tx=200, disk_read=0),
+        point(2, cpu_total=80, mem_usage=20 * MIB, net_rx=1000, net_tx=500, disk_read=4096),
+    ],
+}
+FAILED = {
+    "id": "01BZYZEWG3M7WG2000000FAIL1",
+    "path": "/busy",
+    "status": "error",
+    "created_at": "2017-11-27T14:52:59Z",
+    "started_at": "2017-11-27T14:53:00Z",
+    "completed_at": "2017-11-27T14:53:00.200Z",
+}
+# 300 one-second points, which ingest reduces to 240.
+LONG = {
+    "id": "01BZYZEWG3M7WG2000000LONG1",
+    "path": "/long",
+    "status": "success",
+    "created_at": "2017-11-27T14:52:59Z",
+    "stats": [
+        {"timestamp": f"2017-11-27T15:{s // 60:02d}:{s % 60:02d}Z", "metrics": {"cpu_total": 1}}
+        for s in range(300)
+    ],
+}
 
 
-def test_it_counts_each_ingested_call_and_its_points(client, ingested):
-    grew = growth(client, lambda: record_ingested(ingested, points_received=10))
+def ingest(api, *calls: dict, status: int = 201) -> None:
+    response = api.post(
+        "/v1/apps/metered/calls", {"calls": list(calls)}, content_type="application/json"
+    )
+    assert response.status_code == status, response.content
+
+
+def test_it_counts_each_ingested_call_and_its_points(api):
+    grew = growth(api, lambda: ingest(api, BUSY, FAILED, LONG))
     calls = "fnweb_ingest_calls_total"
     assert grew[(calls, labels(app="metered", path="/busy", status="success"))] == 1
     assert grew[(calls, labels(app="metered", path="/busy", status="error"))] == 1
+    assert grew[(calls, labels(app="metered", path="/long", status="success"))] == 1
     assert grew[("fnweb_ingest_batches_total", labels(status="accepted"))] == 1
-    assert grew[("fnweb_ingest_points_received_total", ())] == 10
-    assert grew[("fnweb_ingest_points_stored_total", ())] == 3
+    assert grew[("fnweb_ingest_points_received_total", ())] == 3 + 300
+    assert grew[("fnweb_ingest_points_stored_total", ())] == 3 + 240
 
 
-def test_it_observes_each_calls_duration_and_resources(client, ingested):
-    grew = growth(client, lambda: record_ingested(ingested, points_received=10))
+def test_it_observes_each_calls_duration_and_resources(api):
+    grew = growth(api, lambda: ingest(api, BUSY, FAILED))
     success = labels(app="metered", path="/busy", status="success")
     assert grew[("fnweb_call_duration_seconds_count", success)] == 1
     assert grew[("fnweb_call_duration_seconds_sum", success)] == 2.5
@@ -103,18 +113,20 @@ def test_it_observes_each_calls_duration_and_resources(client, ingested):
     assert grew[("fnweb_call_disk_bytes_sum", route)] == 4096
 
 
-def test_it_never_labels_a_metric_with_a_call_id(client, ingested):
-    record_ingested(ingested, points_received=10)
-    text = client.get("/metrics").content.decode()
+def test_it_never_labels_a_metric_with_a_call_id(api):
+    ingest(api, BUSY, FAILED, LONG)
+    text = api.get("/metrics").content.decode()
     assert "metered" in text
-    for call in ingested:
-        assert call.id not in text
+    for call in (BUSY, FAILED, LONG):
+        assert call["id"] not in text
 
 
-def test_it_counts_rejected_calls_and_batches(client, db):
-    grew = growth(client, lambda: record_rejected("refused", 3))
-    assert grew[("fnweb_ingest_calls_rejected_total", labels(app="refused"))] == 3
+def test_it_counts_rejected_calls_and_batches(api):
+    refused = {**FAILED, "status": "exploded"}
+    grew = growth(api, lambda: ingest(api, BUSY, LONG, refused, status=400))
+    assert grew[("fnweb_ingest_calls_rejected_total", labels(app="metered"))] == 3
     assert grew[("fnweb_ingest_batches_total", labels(status="rejected"))] == 1
+    assert grew.get(("fnweb_ingest_batches_total", labels(status="accepted")), 0) == 0
 
 
 def test_it_times_requests_by_view_name_and_status(client, db):

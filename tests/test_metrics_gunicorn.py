@@ -4,6 +4,7 @@ on stdout are JSON lines. A real gunicorn on a free port, as `make serve` runs i
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -67,28 +68,39 @@ def test_it_adds_up_the_counts_of_every_worker(tmp_path):
     manage = [sys.executable, "manage.py", "migrate", "--noinput"]
     subprocess.run(manage, cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
     gunicorn = Path(sys.executable).parent / "gunicorn"
-    server = subprocess.Popen(
-        [gunicorn, "--config", "fnweb/gunicorn.conf.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # Files, not pipes: a pipe nobody reads until the end would fill up and stall gunicorn.
+    stdout, stderr = tmp_path / "stdout", tmp_path / "stderr"
+    with stdout.open("w") as out, stderr.open("w") as err:
+        server = subprocess.Popen(
+            [gunicorn, "--config", "fnweb/gunicorn.conf.py"],
+            cwd=ROOT,
+            env={**env, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")},
+            stdout=out,
+            stderr=err,
+        )
     base = f"http://127.0.0.1:{port}"
+    sent = 0
     try:
         wait_until_ready(base, server)
-        # Eight at a time, and /readyz reads the migrations: both workers are kept busy.
+        # The second worker may still be loading Django when the first answers, so rounds go
+        # until both have answered (each worker's histograms have a file of their own), eight
+        # at a time so that both are kept busy; /readyz reads the migrations.
         with ThreadPoolExecutor(8) as pool:
-            list(pool.map(lambda _: get(base + "/readyz"), range(REQUESTS)))
+            while len(list((tmp_path / "metrics").glob("histogram_*.db"))) < 2 and sent < 600:
+                list(pool.map(lambda _: get(base + "/readyz"), range(REQUESTS)))
+                sent += REQUESTS
         # Whichever worker answers the scrape reports the total of both.
         scrapes = [readyz_count(get(base + "/metrics").decode()) for _ in range(4)]
+        # A worker that exits (gunicorn recycles them) leaves its counts to be reported.
+        first = min((tmp_path / "metrics").glob("histogram_*.db"))
+        os.kill(int(first.stem.removeprefix("histogram_")), signal.SIGTERM)
+        scrapes += [readyz_count(get(base + "/metrics").decode()) for _ in range(4)]
     finally:
         server.terminate()
-        stdout, stderr = server.communicate(timeout=30)
+        server.wait(timeout=30)
 
-    assert scrapes == [REQUESTS] * 4, stderr
-    logs = [json.loads(line) for line in stdout.splitlines()]
+    assert scrapes == [sent] * 8, stderr.read_text()
+    logs = [json.loads(line) for line in stdout.read_text().splitlines()]
     readyz_pids = {log["pid"] for log in logs if '"GET /readyz' in log["message"]}
     assert len(readyz_pids) == 2, "both workers answered"
     assert {log["logger"] for log in logs} >= {"gunicorn.error", "gunicorn.access"}
