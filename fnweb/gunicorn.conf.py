@@ -20,7 +20,7 @@ control_socket_disable = True
 
 # Every worker keeps its Prometheus counts in files in this folder and /metrics adds them up
 # (prometheus-client's multiprocess mode). Without one set, each run gets its own.
-temporary_metrics_dir = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+temporary_metrics_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")  # unset or empty
 if temporary_metrics_dir:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="fnweb-metrics-")
 metrics_dir = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
