@@ -24,7 +24,7 @@ from calls.ingest import IngestError, parse_batch, store
 from calls.models import App, Call, CallLog
 from calls.renderers import FnJSONRenderer, PlainTextRenderer
 from calls.reports import path_summaries
-from calls.stats import format_timestamp, parse_points, summarize
+from calls.stats import NS_PER_SECOND, format_timestamp, from_ns, parse_points, summarize, to_ns
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,6 @@ ZERO_TIME = "0001-01-01T00:00:00.000Z"  # how Go prints a time that was never se
 # The columns a call's JSON needs; never the derived peaks.
 CALL_COLUMNS = ("id", "app", "path", "status", "created_at", "started_at", "completed_at", "error")
 _INTEGER = re.compile(r"[+-]?[0-9]+")  # as Go's strconv reads them: ASCII digits only
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Unix seconds outside what every database's datetime column holds are clamped to it.
 _EARLIEST = datetime(1000, 1, 1, tzinfo=UTC)
 _LATEST = datetime(9999, 12, 31, tzinfo=UTC)
@@ -79,7 +78,7 @@ def path_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
 def fn_time(value: datetime | None) -> str:
     if value is None:
         return ZERO_TIME
-    return format_timestamp((value - _EPOCH) // timedelta(microseconds=1) * 1000)
+    return format_timestamp(to_ns(value))
 
 
 def call_json(call: Call, with_stats: bool = True) -> dict:
@@ -119,10 +118,8 @@ def epoch(query, name: str) -> datetime | None:
         return None
     if not _INTEGER.fullmatch(text) or not -(2**63) <= int(text) < 2**63:
         raise FnError(f"{name} is not an epoch time", 400)
-    seconds = int(text)
-    earliest = (_EARLIEST - _EPOCH).total_seconds()
-    latest = (_LATEST - _EPOCH).total_seconds()
-    return _EPOCH + timedelta(seconds=min(max(seconds, earliest), latest))
+    earliest, latest = (to_ns(limit) // NS_PER_SECOND for limit in (_EARLIEST, _LATEST))
+    return from_ns(min(max(int(text), earliest), latest) * NS_PER_SECOND)
 
 
 def checks_inputs(view):

@@ -8,10 +8,9 @@ under its chart print the same figure.
 from dataclasses import dataclass
 from datetime import datetime
 
-from calls.stats import NS_PER_SECOND, Point, counter_rates, series, summarize
+from calls.stats import MIB, NS_PER_SECOND, Point, counter_rates, series, summarize, to_ns
 
 KIB = 1024
-MIB = 1024 * 1024
 FIGURES = ("min", "max", "average", "median", "p95")
 
 
@@ -52,7 +51,7 @@ def origin_ns(points: list[Point], started_at: datetime | None) -> int:
     first = points[0][0] if points else 0
     if started_at is None:
         return first
-    started = int(started_at.timestamp() * 1_000_000) * 1000
+    started = to_ns(started_at)
     return min(started, first) if points else started
 
 

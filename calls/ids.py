@@ -10,13 +10,14 @@ keep them unique.
 import os
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
+
+from calls.stats import to_ns
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 LENGTH = 26
 _RANDOM_BITS = 80
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _lock = threading.Lock()
 _last_value = 0
 
@@ -33,7 +34,7 @@ def new_id(at: datetime | None = None) -> str:
     the ids of calls made now out of order.
     """
     global _last_value
-    ms = time.time_ns() // 1_000_000 if at is None else (at - _EPOCH) // timedelta(milliseconds=1)
+    ms = (time.time_ns() if at is None else to_ns(at)) // 1_000_000
     fresh = (ms << _RANDOM_BITS) | int.from_bytes(os.urandom(_RANDOM_BITS // 8), "big")
     if at is not None:
         return encode(fresh)

@@ -6,14 +6,14 @@ fields and give the same messages.
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
 from calls import metrics
 from calls.ids import new_id
 from calls.models import App, Call, CallLog
-from calls.stats import StatsError, parse_points, parse_timestamp, reduce_points
+from calls.stats import Point, StatsError, from_ns, parse_points, parse_timestamp, reduce_points
 
 STORED_FIELDS = {
     "id", "app_name", "path", "status", "created_at", "started_at", "completed_at", "error",
@@ -24,14 +24,11 @@ FN_FIELDS_NOT_STORED = {
     "image", "delay", "type", "format", "payload", "url", "method", "priority", "timeout",
     "idle_timeout", "memory", "base_env", "env_vars",
 }  # fmt: skip
-# A call in one of these states is replaced by a later report of the same id; others are final.
-UNFINISHED = {Call.Status.DELAYED, Call.Status.QUEUED, Call.Status.RUNNING}
 
 APP_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
 # Ids end up in URL paths (/calls/{id}), so they keep to characters that need no escaping.
 CALL_ID = re.compile(r"[A-Za-z0-9_.:~-]{1,255}")
 ZERO_TIME_NS = parse_timestamp("0001-01-01T00:00:00Z")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class IngestError(Exception):
@@ -48,6 +45,7 @@ class Incoming:
     call: Call
     log: str | None
     points_received: int
+    points: list[Point]  # as stored, after reduction
     created: bool = False  # set by store() once the call is a new row
 
 
@@ -90,12 +88,16 @@ def parse_call(app_name: str, data: object, where: str = "call") -> Incoming:
             if required:
                 raise IngestError(f"{where}.{field} is required")
             return None
-        return _EPOCH + timedelta(microseconds=ns // 1000)
+        if ns < 0:  # ids carry the creation time in milliseconds since 1970
+            raise IngestError(f"{where}.{field} is before 1970")
+        return from_ns(ns)
 
     call_id = text("id")
-    if call_id and not CALL_ID.fullmatch(call_id):
+    # "." and ".." would be read as path segments in /calls/{id}, never reaching the call.
+    if call_id and (not CALL_ID.fullmatch(call_id) or not call_id.strip(".")):
         raise IngestError(
-            f"{where}.id must be 1 to 255 letters, digits or any of '_.:~-', got {call_id!r}"
+            f"{where}.id must be 1 to 255 letters, digits or any of '_.:~-' (not dots alone),"
+            f" got {call_id!r}"
         )
     status = text("status", required=True)
     if status not in Call.Status.values:
@@ -111,14 +113,16 @@ def parse_call(app_name: str, data: object, where: str = "call") -> Incoming:
         completed_at=time("completed_at"),
         error=text("error"),
     )
-    raw_stats = data.get("stats") or []
+    # Fn sends null for a call without stats; anything else must be a histogram.
+    raw_stats = data.get("stats")
     try:
-        points = parse_points(raw_stats)
+        points = [] if raw_stats is None else parse_points(raw_stats)
     except StatsError as e:
         raise IngestError(f"{where}.{e}") from None
-    call.set_stats(reduce_points(points))
+    reduced = reduce_points(points)
+    call.set_stats(reduced)
     log = text("log") if "log" in data else None
-    return Incoming(call=call, log=log, points_received=len(points))
+    return Incoming(call=call, log=log, points_received=len(points), points=reduced)
 
 
 def parse_batch(app_name: str, body: object, max_calls: int) -> list[Incoming]:
@@ -157,7 +161,8 @@ def store(app_name: str, batch: list[Incoming]) -> list[dict]:
         except IntegrityError:
             raise IngestError("A call id in this batch conflicts with a stored call", 409) from None
     metrics.record_ingested(
-        [incoming.call for incoming in stored], sum(i.points_received for i in stored)
+        [(incoming.call, incoming.points) for incoming in stored],
+        sum(incoming.points_received for incoming in stored),
     )
     return [{"id": incoming.call.id, "created": incoming.created} for incoming in batch]
 
@@ -181,7 +186,7 @@ def _store(app_name: str, batch: list[Incoming]) -> list[Incoming]:
             app, status = stored[incoming.call.id]
             if app != app_name:
                 raise IngestError(f"Call {incoming.call.id} is stored in another app", 409)
-            if status in UNFINISHED:
+            if status in Call.UNFINISHED:
                 replaced.append(incoming)
         Call.objects.bulk_create([incoming.call for incoming in new])
         for incoming in replaced:

@@ -18,13 +18,15 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, m
 from prometheus_client.core import GaugeMetricFamily
 
 from calls.models import Call
-from calls.stats import counter_total, parse_points
+from calls.stats import MIB, Point, counter_total
 
 logger = logging.getLogger(__name__)
 
-MIB = 2**20
-
-CALLS_INGESTED = Counter("fnweb_ingest_calls", "Calls stored by ingest.", ["app", "path", "status"])
+CALLS_INGESTED = Counter(
+    "fnweb_ingest_calls",
+    "Call reports stored by ingest; a call reported queued, then finished, counts in both.",
+    ["app", "path", "status"],
+)
 CALLS_REJECTED = Counter(
     "fnweb_ingest_calls_rejected", "Calls refused by ingest's validation.", ["app"]
 )
@@ -75,13 +77,20 @@ HTTP_REQUESTS = Histogram(
 )
 
 
-def record_ingested(calls: list[Call], points_received: int) -> None:
-    """Count a stored ingest batch: its calls, its points, and each call's histograms."""
+def record_ingested(stored: list[tuple[Call, list[Point]]], points_received: int) -> None:
+    """Count a stored ingest batch: its calls, its points, and each finished call's figures.
+
+    `stored` holds the calls written (created, or replacing an unfinished report) with their
+    reduced points. Only finished calls are observed: an unfinished one is observed when its
+    final report replaces it, and a finished call is never replaced, so each call counts once.
+    """
     BATCHES.labels("accepted").inc()
     POINTS_RECEIVED.inc(points_received)
-    for call in calls:
+    for call, points in stored:
         CALLS_INGESTED.labels(call.app_id, call.path, call.status).inc()
-        POINTS_STORED.inc(len(call.stats))
+        POINTS_STORED.inc(len(points))
+        if call.status in Call.UNFINISHED:
+            continue
         if call.duration is not None:
             CALL_DURATION.labels(call.app_id, call.path, call.status).observe(
                 call.duration.total_seconds()
@@ -90,8 +99,7 @@ def record_ingested(calls: list[Call], points_received: int) -> None:
             CALL_PEAK_CPU.labels(call.app_id, call.path).observe(call.peak_cpu_total)
         if call.peak_mem_usage is not None:
             CALL_PEAK_MEMORY.labels(call.app_id, call.path).observe(call.peak_mem_usage)
-        if call.stats:
-            points = parse_points(call.stats)
+        if points:
             network = counter_total(points, "net_rx") + counter_total(points, "net_tx")
             disk = counter_total(points, "disk_read") + counter_total(points, "disk_write")
             CALL_NETWORK.labels(call.app_id, call.path).observe(network)

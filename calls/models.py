@@ -81,6 +81,10 @@ class Call(models.Model):
         QUEUED = "queued"
         RUNNING = "running"
 
+    # A call in one of these states is replaced by a later report of the same id; others are
+    # final, so a retried send changes nothing.
+    UNFINISHED = frozenset({Status.DELAYED, Status.QUEUED, Status.RUNNING})
+
     id = models.CharField(max_length=255, primary_key=True)
     # The column keeps Fn's name, so `app_id` holds the app's name.
     app = models.ForeignKey(

@@ -17,6 +17,7 @@ MAX_METRIC = 2**64 - 1
 # Metrics that only grow during a call; they are also shown as rates and totals.
 COUNTERS = ("net_rx", "net_tx", "disk_read", "disk_write")
 NS_PER_SECOND = 1_000_000_000
+MIB = 2**20
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _RFC3339 = re.compile(
@@ -28,6 +29,16 @@ class StatsError(ValueError):
     """A histogram that cannot be stored; the message names the point and the key."""
 
 
+def to_ns(moment: datetime) -> int:
+    """Nanoseconds since the epoch of an aware datetime (which holds whole microseconds)."""
+    return (moment - _EPOCH) // timedelta(microseconds=1) * 1000
+
+
+def from_ns(ns: int) -> datetime:
+    """The aware UTC datetime of nanoseconds since the epoch, truncated to microseconds."""
+    return _EPOCH + timedelta(microseconds=ns // 1000)
+
+
 def parse_timestamp(text: str) -> int:
     """Nanoseconds since the epoch of an RFC 3339 date-time; a time zone offset is required."""
     match = _RFC3339.fullmatch(text)
@@ -37,16 +48,19 @@ def parse_timestamp(text: str) -> int:
     moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
     if offset not in ("Z", "z"):
         sign = 1 if offset[0] == "+" else -1
-        moment -= sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
+        try:
+            moment -= sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
+        except OverflowError:  # 9999-12-31T23:00:00-02:00 is in year 10000
+            raise ValueError(f"{text!r} is outside years 1 to 9999 in UTC") from None
     seconds = (moment.replace(tzinfo=UTC) - _EPOCH) // timedelta(seconds=1)
     return seconds * NS_PER_SECOND + int((fraction or "0").ljust(9, "0"))
 
 
 def format_timestamp(ns: int) -> str:
     """Fn's wire format: RFC 3339 in UTC with exactly three fractional digits (truncated)."""
-    ms = ns // 1_000_000
-    moment = _EPOCH + timedelta(milliseconds=ms)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{ms % 1000:03d}Z"
+    moment = from_ns(ns)
+    # Spelled out rather than %Y, which drops the leading zeros of years before 1000 on glibc.
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
 
 
 def parse_points(stats: object) -> list[Point]:
@@ -72,6 +86,8 @@ def parse_points(stats: object) -> list[Point]:
             ns = parse_timestamp(point["timestamp"])
         except ValueError as e:
             raise StatsError(f"{where}.timestamp: {e}") from None
+        if ns < 0:
+            raise StatsError(f"{where}.timestamp is before 1970")
         metrics = point.get("metrics", {})
         if not isinstance(metrics, dict):
             raise StatsError(f"{where}.metrics must be an object of metric names to integers")
@@ -144,11 +160,6 @@ def dump_points(points: list[Point]) -> list[dict]:
         {"timestamp": format_timestamp(ns), "metrics": dict(sorted(metrics.items()))}
         for ns, metrics in points
     ]
-
-
-def clean_stats(stats: object) -> list[dict]:
-    """Validate, sort and reduce a raw histogram of any length into the form fnweb stores."""
-    return dump_points(reduce_points(parse_points(stats)))
 
 
 def percentile(sorted_values: list, q: float) -> float | int:

@@ -138,6 +138,13 @@ def test_it_keeps_the_log_when_a_replacing_report_has_none(api):
         (fn_call(started_at="yesterday"), "calls[1].started_at: 'yesterday' is not an RFC 3339"),
         (fn_call(completed_at=1511794373), "calls[1].completed_at must be a string"),
         (fn_call(id="a/b"), "calls[1].id must be 1 to 255 letters"),
+        (fn_call(id=".."), "calls[1].id must be 1 to 255 letters, digits or any of '_.:~-' (not"),
+        (fn_call(stats=0), "calls[1].stats must be a list of points"),
+        (fn_call(stats=False), "calls[1].stats must be a list of points"),
+        (fn_call(stats={}), "calls[1].stats must be a list of points"),
+        (fn_call(created_at="1969-12-31T23:59:59Z"), "calls[1].created_at is before 1970"),
+        (fn_call(completed_at="9999-12-31T23:59:59-01:00"),
+         "calls[1].completed_at: '9999-12-31T23:59:59-01:00' is outside years 1 to 9999"),
         (fn_call(error=["x"]), "calls[1].error must be a string"),
         (fn_call(log="a\x00b"), "calls[1].log must not contain NUL characters"),
         (fn_call(stats=[{"timestamp": "2017-11-27T14:52:59Z", "metrics": {"a\x00": 1}}]),
@@ -243,3 +250,18 @@ def test_it_counts_what_it_ingests_and_rejects_in_the_metrics(api):
     assert grew[("fnweb_call_duration_seconds_count", ok)] == 2
     # Sent again, nothing is stored, so nothing is counted.
     assert growth(api, lambda: post(api, good))[("fnweb_ingest_calls_total", ok)] == 0
+
+
+def test_it_observes_a_call_reported_queued_then_finished_once(api):
+    queued = fn_call(id="q1", status="queued", started_at=None, completed_at=None)
+    grew = growth(api, lambda: (post(api, {"call": queued}), post(api, {"call": fn_call(id="q1")})))
+    queued, success = (labels(app="myapp", path="/hello", status=s) for s in ("queued", "success"))
+    assert grew[("fnweb_ingest_calls_total", queued)] == 1
+    assert grew[("fnweb_ingest_calls_total", success)] == 1
+    assert grew[("fnweb_call_duration_seconds_count", success)] == 1
+    assert grew.get(("fnweb_call_duration_seconds_count", queued), 0) == 0
+
+
+def test_it_stores_a_call_sent_with_null_stats_as_having_none(api):
+    post(api, {"call": fn_call(id="c1", stats=None) | {"stats": None}})
+    assert Call.objects.get(pk="c1").stats == []

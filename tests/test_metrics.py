@@ -7,9 +7,8 @@ from datetime import timedelta
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from calls.stats import MIB
 from tests.conftest import T0
-
-MIB = 2**20
 
 
 def scrape(client, **headers) -> dict:

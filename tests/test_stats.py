@@ -10,10 +10,10 @@ from calls.stats import (
     NS_PER_SECOND,
     StatsError,
     average,
-    clean_stats,
     counter_rates,
     counter_total,
     describe,
+    dump_points,
     format_timestamp,
     parse_points,
     parse_timestamp,
@@ -83,8 +83,10 @@ def test_it_ends_when_all_points_share_a_nanosecond_window():
     # Fn's loop never finished here: 300 points within 100 ns make a zero-length window.
     points = [(START + i // 3, {"x": i}) for i in range(300)]
     reduced = reduce_points(points)
-    assert 1 <= len(reduced) <= 240
-    assert sum(len(m) for _, m in reduced) == len(reduced)
+    # 1 ns windows: the first takes the points at +0 and +1 ns, each later one three points.
+    assert len(reduced) == 99
+    assert reduced[0] == (START, {"x": 2})
+    assert reduced[-1] == (START + 99, {"x": 298})
 
 
 def test_it_averages_a_metric_over_the_points_that_carry_it():
@@ -121,6 +123,14 @@ def test_it_formats_timestamps_as_fn_does():
         "2017-11-27T14:52:53.123Z"
     )
     assert format_timestamp(0) == "1970-01-01T00:00:00.000Z"
+    assert format_timestamp(parse_timestamp("0999-01-02T03:04:05Z")) == "0999-01-02T03:04:05.000Z"
+
+
+def test_it_refuses_offsets_that_leave_the_years_datetime_can_hold():
+    with pytest.raises(ValueError, match="outside years 1 to 9999"):
+        parse_timestamp("9999-12-31T23:59:59-01:00")
+    with pytest.raises(ValueError, match="outside years 1 to 9999"):
+        parse_timestamp("0001-01-01T00:00:00+01:00")
 
 
 @pytest.mark.parametrize(
@@ -133,6 +143,8 @@ def test_it_formats_timestamps_as_fn_does():
         ([raw_point("yesterday")], "stats[0].timestamp: 'yesterday' is not an RFC 3339"),
         ([raw_point("2017-11-27T14:52:53")], "stats[0].timestamp: '2017-11-27T14:52:53' is"),
         ([raw_point("2017-02-30T14:52:53Z")], "stats[0].timestamp: day is out of range"),
+        ([raw_point("1969-12-31T23:59:59Z")], "stats[0].timestamp is before 1970"),
+        ([raw_point("9999-12-31T23:59:59-01:00")], "stats[0].timestamp: '9999-12-31T23:59:59"),
         ([raw_point(cpu_user=1.5)], "stats[0].metrics.cpu_user must be an integer"),
         ([raw_point(cpu_user=-1)], "stats[0].metrics.cpu_user must be an integer from 0 to"),
         ([raw_point(cpu_user="3")], "got '3'"),
@@ -150,7 +162,7 @@ def test_it_rejects_bad_points_naming_point_and_key(stats, message):
 
 
 def test_it_keeps_unknown_metrics_and_the_largest_values():
-    stored = clean_stats([raw_point(gpu_util=7, net_rx=MAX_METRIC)])
+    stored = dump_points(parse_points([raw_point(gpu_util=7, net_rx=MAX_METRIC)]))
     assert stored == [
         {"timestamp": "2017-11-27T14:52:53.123Z", "metrics": {"gpu_util": 7, "net_rx": MAX_METRIC}}
     ]
@@ -161,7 +173,7 @@ def test_it_cleans_raw_histograms_of_any_length_to_at_most_240_points():
         raw_point(format_timestamp(START + i * NS_PER_SECOND), cpu_total=i % 100)
         for i in range(3600)
     ]
-    stored = clean_stats(list(reversed(stats)))
+    stored = dump_points(reduce_points(parse_points(list(reversed(stats)))))
     assert len(stored) == 240
     assert stored[0]["timestamp"] < stored[-1]["timestamp"]
 

@@ -6,9 +6,10 @@ from django import template
 from django.conf import settings
 from django.utils.html import format_html
 
+from calls.stats import MIB
+
 register = template.Library()
 
-MIB = 1024 * 1024
 DASH = "–"
 
 

@@ -9,9 +9,7 @@ from django.utils import timezone
 
 from calls.ids import new_id
 from calls.models import App, Call, CallLog
-from calls.stats import NS_PER_SECOND, reduce_points
-
-MIB = 1024 * 1024
+from calls.stats import MIB, NS_PER_SECOND, reduce_points, to_ns
 
 # app -> path -> (typical seconds, longest seconds, memory limit MiB, working set MiB, cpu %)
 PROFILES = {
@@ -92,7 +90,7 @@ def demo_call(rng: random.Random, now) -> tuple[Call, CallLog]:
         completed_at=completed,
         error=error,
     )
-    start_ns = int(started.timestamp()) * NS_PER_SECOND
+    start_ns = to_ns(started) // NS_PER_SECOND * NS_PER_SECOND
     points = histogram(rng, start_ns, seconds, limit_mib * MIB, working_mib * MIB, cpu, leaks)
     call.set_stats(reduce_points(points))
     log = CallLog(call=call, text=demo_log(path, status, error, seconds))
