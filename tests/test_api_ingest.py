@@ -208,6 +208,18 @@ def test_it_refuses_a_call_id_stored_in_another_app(api):
     assert body["error"]["message"] == "Call c1 is stored in another app"
 
 
+def test_it_tells_ids_app_names_and_paths_apart_by_case_on_every_database(api):
+    # MariaDB's default collation would make these one call and one app (migration 0003).
+    post(api, {"calls": [fn_call(id="c1", path="/hello"), fn_call(id="C1", path="/Hello")]})
+    post(api, {"call": fn_call(id="c2")}, app="MyApp")
+    assert Call.objects.count() == 3
+    assert api.get("/v1/apps/myapp/calls/C1").json()["call"]["path"] == "/Hello"
+    assert [call["id"] for call in api.get("/v1/apps/MyApp/calls").json()["calls"]] == ["c2"]
+    listed = api.get("/v1/apps/myapp/calls", {"path": "/Hello"}).json()["calls"]
+    assert [call["id"] for call in listed] == ["C1"]
+    assert api.get("/v1/apps/MYAPP/calls/c1").status_code == 404
+
+
 def test_it_needs_a_token(client):
     response = client.post(
         "/v1/apps/myapp/calls", {"call": fn_call()}, content_type="application/json"
