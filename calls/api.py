@@ -205,7 +205,9 @@ def calls(request, app: str) -> Response:
 
 
 def ingest(request, app: str) -> Response:
-    length = request.META.get("CONTENT_LENGTH") or 0
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if not (length.isascii() and length.isdigit()):  # Django's int() of it would be a 500
+        raise FnError("Content-Length must be a number of bytes", 400)
     if int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         raise FnError(f"Request body is larger than the limit of {limit} bytes", 413)

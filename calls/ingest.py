@@ -167,6 +167,22 @@ def store(app_name: str, batch: list[Incoming]) -> list[dict]:
     return [{"id": incoming.call.id, "created": incoming.created} for incoming in batch]
 
 
+def store_each(app_name: str, batch: list[Incoming]) -> tuple[list[dict], dict[int, IngestError]]:
+    """For the commands, which store what they can and name what they cannot: the batch in one
+    transaction, or when one call spoils it, each call alone. Returns store()'s results and
+    the errors by position in the batch."""
+    try:
+        return store(app_name, batch), {}
+    except IngestError:
+        results, errors = [], {}
+        for index, incoming in enumerate(batch):
+            try:
+                results += store(app_name, [incoming])
+            except IngestError as e:
+                errors[index] = e
+        return results, errors
+
+
 def _store(app_name: str, batch: list[Incoming]) -> list[Incoming]:
     """The calls of the batch that were written (created or replaced), in one transaction."""
     ids = [incoming.call.id for incoming in batch]

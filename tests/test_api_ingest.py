@@ -197,6 +197,13 @@ def test_it_refuses_a_body_over_the_size_limit(api, settings):
     assert not Call.objects.exists()
 
 
+@pytest.mark.parametrize("length", ["ten", "-5", "1e3"])
+def test_it_refuses_a_content_length_that_is_not_a_number(api, length):
+    body = post(api, {"call": fn_call()}, status=400, CONTENT_LENGTH=length)
+    assert body["error"]["message"] == "Content-Length must be a number of bytes"
+    assert not Call.objects.exists()
+
+
 def test_it_refuses_other_content_types(api):
     body = post(api, "status=success", content_type="application/x-www-form-urlencoded", status=415)
     assert body["error"]["message"].startswith('Unsupported media type "application/x-www-form')

@@ -10,8 +10,9 @@ import sqlite3
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 
-from calls.models import Call
+from calls.models import App, Call
 
 # Fn's DDL at c9198b8525 plus migration 3 (`error`), the same on every database.
 FN_TABLES = [
@@ -113,6 +114,22 @@ def test_it_reports_rows_it_cannot_import_and_imports_the_rest(fn_sqlite, capsys
         f"call {FN_ROWS[1][0]}: {FN_ROWS[1][0]}.created_at: 'yesterday'" in capsys.readouterr().err
     )
     assert Call.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_it_imports_the_rest_when_a_call_id_is_stored_in_another_app(fn_sqlite, tmp_path, capsys):
+    App.objects.create(name="elsewhere")
+    Call.objects.create(id=FN_ROWS[0][0], app_id="elsewhere", path="/", status="success",
+                        created_at=timezone.now())  # fmt: skip
+    state = tmp_path / "last-id"
+    with pytest.raises(CommandError, match="1 call"):
+        call_command("import_fn_calls", "--from", f"sqlite3://{fn_sqlite}", "--state-file", state)
+    assert f"call {FN_ROWS[0][0]}: Call {FN_ROWS[0][0]} is stored in another app" in (
+        capsys.readouterr().err
+    )
+    assert Call.objects.filter(app_id="myapp").count() == 1
+    assert Call.objects.filter(app_id="other").count() == 1
+    assert state.read_text() == FN_ROWS[2][0] + "\n"
 
 
 def test_it_says_what_is_wrong_with_the_source():

@@ -14,7 +14,7 @@ import psycopg
 import pymysql
 from django.core.management.base import BaseCommand, CommandError
 
-from calls.ingest import IngestError, parse_call, store
+from calls.ingest import IngestError, parse_call, store_each
 
 COLUMNS = ("id", "app_name", "path", "status", "created_at", "started_at", "completed_at")
 # Columns that older Fn releases do not have: `stats` came with 0.3.202, `error` a day later.
@@ -93,9 +93,13 @@ class Command(BaseCommand):
                         failed += 1
                         self.stderr.write(f"call {row['id']}: {e}")
                 for app, batch in by_app.items():
-                    for result in store(app, batch):
+                    results, errors = store_each(app, batch)
+                    for result in results:
                         imported += result["created"]
                         present += not result["created"]
+                    for index, error in errors.items():
+                        failed += 1
+                        self.stderr.write(f"call {batch[index].call.id}: {error.message}")
                 since = rows[-1]["id"]
                 if state:
                     state.write_text(since + "\n")

@@ -5,7 +5,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from calls.ingest import Incoming, IngestError, check_app_name, parse_call, store
+from calls.ingest import Incoming, IngestError, check_app_name, parse_call, store_each
 
 
 def reject_constant(name: str):
@@ -59,15 +59,11 @@ class Command(BaseCommand):
 
     def flush(self) -> None:
         for app, batch in self.pending.items():
-            try:
-                self.count(store(app, [incoming for _, incoming in batch.values()]))
-            except IngestError:
-                # One call spoiled the batch: store the others one by one to name the culprit.
-                for number, incoming in batch.values():
-                    try:
-                        self.count(store(app, [incoming]))
-                    except IngestError as e:
-                        self.fail(number, e)
+            numbers, incomings = zip(*batch.values(), strict=True)
+            results, errors = store_each(app, list(incomings))
+            self.count(results)
+            for index, error in errors.items():
+                self.fail(numbers[index], error)
         if self.pending:
             self.stdout.write(
                 f"{self.created} calls stored, {self.present} already present, "
