@@ -183,7 +183,7 @@ def calls(request, app: str) -> Response:
         found = found.filter(id__lt=cursor)
     if path := query.get("path"):
         found = found.filter(path=path)
-    if (status_name := query.get("status")) is not None:
+    if status_name := query.get("status"):  # empty, like an empty path, filters nothing
         if status_name not in Call.Status.values:
             raise FnError(f"status must be one of {', '.join(Call.Status.values)}", 400)
         found = found.filter(status=status_name)

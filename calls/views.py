@@ -150,12 +150,19 @@ def call_stats_csv(request: HttpRequest, app: str, call_id: str) -> HttpResponse
     keys = sorted({key for _, metrics in points for key in metrics})
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     writer = csv.writer(response)
-    writer.writerow(["timestamp", "seconds", *keys])
+    writer.writerow(["timestamp", "seconds", *map(spreadsheet_safe, keys)])
     for ns, metrics in points:
         seconds = (ns - points[0][0]) / NS_PER_SECOND
         row = [format_timestamp(ns), f"{seconds:.3f}", *(metrics.get(key, "") for key in keys)]
         writer.writerow(row)
     return attachment(response, f"{call.id}-stats.csv")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Spreadsheets run a cell starting with = + - @ (or a tab or CR before one) as a formula.
+    Metric names are the sender's text, so such a name gets a leading apostrophe, as OWASP's
+    advice on CSV injection has it; every other cell is a number or a timestamp."""
+    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
 
 
 def attachment(response: HttpResponse, filename: str) -> HttpResponse:

@@ -166,6 +166,7 @@ def test_it_filters_by_status(client, make_call):
     make_call(status="success")
     failed = make_call(status="timeout")
     assert ids(listing(client, "?status=timeout")) == [failed.id]
+    assert len(ids(listing(client, "?status="))) == 2
     body = listing(client, "?status=exploded", status=400)
     assert body["error"]["message"].startswith("status must be one of success, error, timeout")
 

@@ -1,3 +1,5 @@
+import csv
+import io
 import json
 import re
 from datetime import timedelta
@@ -5,12 +7,10 @@ from datetime import timedelta
 import pytest
 
 from calls.models import CallLog
-from calls.stats import parse_points, summarize
+from calls.stats import MIB, parse_points, summarize
 from tests.conftest import T0
 
 pytestmark = pytest.mark.django_db
-
-MIB = 1024 * 1024
 
 
 def point(second: int, **metrics) -> dict:
@@ -158,6 +158,15 @@ def test_it_downloads_the_stats_as_csv(client, call):
         == f"2017-11-27T14:52:55.123Z,1.000,8,20,12,0,8192,{256 * MIB},{102 * MIB},8192,2048"
     )
     assert len(lines) == 11
+
+
+def test_it_keeps_spreadsheets_from_running_metric_names_as_formulas(client, make_call):
+    names = {'=HYPERLINK("http://x")': 1, "@SUM(A1)": 2, "+1": 3, "-1": 4, "\tx": 5, "gpu": 6}
+    call = make_call(stats=[point(1, **names)])
+    response = client.get(f"/apps/myapp/calls/{call.id}/stats.csv")
+    header, row = csv.reader(io.StringIO(response.content.decode()))
+    assert header[2:] == ["'\tx", "'+1", "'-1", '\'=HYPERLINK("http://x")', "'@SUM(A1)", "gpu"]
+    assert row[2:] == ["5", "3", "4", "1", "2", "6"]
 
 
 def test_it_reads_the_call_and_its_log_in_two_queries(client, call, django_assert_num_queries):
