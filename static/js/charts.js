@@ -85,7 +85,8 @@
     Chart.defaults.color = css.getPropertyValue("--muted").trim();
     Chart.defaults.borderColor = css.getPropertyValue("--line").trim();
     charts.forEach((chart) => chart.destroy());
-    charts = specs.map((spec) => {
+    // A group the histogram has no metric of keeps its "no metrics" note and no canvas.
+    charts = specs.filter((spec) => spec.datasets.length > 0).map((spec) => {
       const canvas = document.getElementById(`chart-${spec.id}`);
       canvas.parentElement.hidden = false;
       return new Chart(canvas, config(spec, colors));

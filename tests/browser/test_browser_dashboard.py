@@ -2,12 +2,15 @@
 down, and screenshots of every page in tests/screenshots/ for people to look at."""
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from calls.models import Call
+from calls.stats import NS_PER_SECOND, to_ns
+from tests.conftest import T0
 
 pytestmark = pytest.mark.usefixtures("local_chartjs")
 
@@ -48,6 +51,19 @@ def test_it_draws_every_chart_of_a_call(open_page, busy_call):
         assert page.locator(f"#chart-{chart}").is_visible()
         assert line_pixels(page, chart) > 100, f"nothing drawn on the {chart} chart"
     assert page.errors == []
+
+
+def test_it_draws_the_metrics_a_call_has_and_says_which_it_lacks(open_page, make_call):
+    call = make_call(app="shop", completed_at=T0 + timedelta(seconds=6))
+    call.set_stats([(to_ns(T0) + s * NS_PER_SECOND, {"cpu_total": 20 * s}) for s in range(1, 6)])
+    call.save()
+    page = open_page(f"/apps/shop/calls/{call.id}/")
+    assert line_pixels(page, "cpu") > 100
+    for chart in ("memory", "network", "disk"):
+        assert page.locator(f"#chart-{chart}").is_hidden()
+    assert page.get_by_text("No memory metrics in this histogram.").is_visible()
+    assert page.errors == []
+    screenshot(page, "call-detail-cpu-only")
 
 
 def test_it_takes_three_clicks_from_the_apps_to_a_demo_calls_charts(open_page):
