@@ -326,7 +326,9 @@ def app_detail(request, app: str) -> Response:
     operation_id="GetAppsAppStats",
     summary="Per path: calls by status, duration and peak-memory percentiles (fnweb)",
     parameters=[
-        OpenApiParameter("from_time", int, description="Unix seconds; default: an hour ago"),
+        OpenApiParameter(
+            "from_time", int, description="Unix seconds; default: an hour before to_time"
+        ),
         OpenApiParameter("to_time", int, description="Unix seconds; default: now"),
     ],
     responses={200: schema.AppStatsWrapper, **schema.errors(400, 401, 403, 404)},
@@ -339,13 +341,13 @@ def app_stats(request, app: str) -> Response:
         raise FnError("App not found", 404)
     since = epoch(request.query_params, "from_time")
     until = epoch(request.query_params, "to_time")
-    if since is None and until is None:
-        since = timezone.now() - DEFAULT_STATS_WINDOW
+    if since is None:  # never the whole table: an hour before to_time, or before now
+        since = (until or timezone.now()) - DEFAULT_STATS_WINDOW
     return Response(
         {
             "message": "Successfully summarized app calls",
             "app_name": app,
-            "from_time": int(since.timestamp()) if since else None,
+            "from_time": int(since.timestamp()),
             "to_time": int(until.timestamp()) if until else None,
             "paths": path_summaries(app, since, until),
         }

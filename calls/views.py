@@ -3,12 +3,14 @@ of `calls.charts` (one call's histogram); these views only query and render."""
 
 import csv
 import functools
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 from calls import reports
 from calls.charts import call_charts, compare_charts
@@ -30,6 +32,15 @@ LIST_COLUMNS = (
     "peak_mem_usage",
 )
 COMPARE_MAX = 4
+# The spans the overview offers, and what the list's per-path summaries cover when no
+# "Created after" is given. Summaries read every call of their span, never the whole table.
+WINDOWS = {
+    "1h": timedelta(hours=1),
+    "24h": timedelta(days=1),
+    "7d": timedelta(days=7),
+    "30d": timedelta(days=30),
+}
+DEFAULT_WINDOW = "24h"
 
 
 def reads(view):
@@ -46,7 +57,13 @@ def reads(view):
 
 @reads
 def apps_overview(request: HttpRequest) -> HttpResponse:
-    return render(request, "apps_overview.html", {"apps": reports.apps_overview()})
+    window = request.GET.get("window", DEFAULT_WINDOW)
+    if window not in WINDOWS:
+        window = DEFAULT_WINDOW
+    apps = reports.apps_overview(timezone.now() - WINDOWS[window])
+    return render(
+        request, "apps_overview.html", {"apps": apps, "windows": WINDOWS, "window": window}
+    )
 
 
 @reads
@@ -71,12 +88,14 @@ def calls_list(request: HttpRequest, app: str) -> HttpResponse:
         calls = calls.filter(created_at__lt=wanted["until"])
 
     page, newer, older = keyset_page(calls.only(*LIST_COLUMNS), wanted["cursor"], wanted["after"])
+    summary_since = wanted["since"] or (wanted["until"] or timezone.now()) - WINDOWS[DEFAULT_WINDOW]
     filters = request.GET.copy()
     for key in ("cursor", "after"):
         filters.pop(key, None)
     context |= {
         "calls": page,
-        "summaries": reports.path_summaries(app_obj.name, wanted["since"], wanted["until"]),
+        "summaries": reports.path_summaries(app_obj.name, summary_since, wanted["until"]),
+        "summary_since": summary_since,
         "filtered": any(filters.values()),
         "filters": filters.urlencode(),
         "newer": newer,

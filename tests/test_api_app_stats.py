@@ -60,6 +60,15 @@ def test_it_looks_at_the_last_hour_by_default(client, make_call):
     assert abs(body["from_time"] - int((now - timedelta(hours=1)).timestamp())) <= 5
 
 
+def test_it_looks_at_the_hour_before_to_time_when_only_that_is_given(client, make_call):
+    run(make_call, "/in", 1, created=T0 - timedelta(minutes=30))
+    run(make_call, "/before", 1, created=T0 - timedelta(minutes=90))
+    to_time = int(T0.timestamp())
+    body = client.get(f"/v1/apps/myapp/stats?to_time={to_time}").json()
+    assert [path["path"] for path in body["paths"]] == ["/in"]
+    assert (body["from_time"], body["to_time"]) == (to_time - 3600, to_time)
+
+
 def test_it_answers_an_unknown_app_and_bad_times(client, make_call):
     make_call()
     assert client.get("/v1/apps/nodawg/stats").json() == {"error": {"message": "App not found"}}

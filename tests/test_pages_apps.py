@@ -2,22 +2,41 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-
-from tests.conftest import T0
+from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
 
 
-def test_it_lists_every_app_with_its_figures(client, make_call):
-    make_call(app="shop", status="error")
-    make_call(app="shop", created=T0 + timedelta(hours=1))
+def test_it_lists_every_app_with_its_figures_over_the_last_day(client, make_call):
+    now = timezone.now()
+    make_call(app="shop", status="error", created=now - timedelta(hours=2))
+    newest = make_call(app="shop", created=now - timedelta(hours=1))
+    make_call(app="shop", status="timeout", created=now - timedelta(days=2))
     response = client.get("/")
     assert response.status_code == 200
     html = response.content.decode()
     assert '<a href="/apps/shop/calls/">shop</a>' in html
-    assert "50.0 %" in html  # one of the two calls failed
+    assert "50.0 %" in html  # one of the two calls of the last 24 hours failed
     assert "995 ms" in html  # make_call's calls run from +5 ms to +1 s
-    assert "2017-11-27 15:52:53" in html
+    assert f"{newest.created_at:%Y-%m-%d %H:%M:%S}" in html
+    assert '<a href="?window=24h" aria-current="true">24h</a>' in html
+
+
+@pytest.mark.parametrize(
+    ("window", "failed"),
+    [
+        ("1h", '<td class="num">0.0 %</td>'),
+        ("7d", '<td class="num bad">66.7 %</td>'),
+        ("x", '<td class="num bad">50.0 %</td>'),  # unknown: the default, 24 hours
+    ],
+)
+def test_it_shows_the_span_picked(client, make_call, window, failed):
+    now = timezone.now()
+    make_call(app="shop", created=now - timedelta(minutes=30))
+    make_call(app="shop", status="error", created=now - timedelta(hours=2))
+    make_call(app="shop", status="timeout", created=now - timedelta(days=2))
+    html = client.get("/", {"window": window}).content.decode()
+    assert failed in html
 
 
 def test_it_links_the_demo_apps(client):

@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from calls.views import PER_PAGE
 from tests.conftest import T0
@@ -90,6 +91,23 @@ def test_it_summarizes_each_path_of_the_window(client, calls):
     assert re.search(r"/a</a></th>\s*<td class=\"num\">3</td>", by_path)
     assert re.search(r"/b</a></th>\s*<td class=\"num\">2</td>", by_path)
     assert '<span class="badge badge-error">error 1</span>' in by_path
+
+
+def test_it_summarizes_the_last_24_hours_when_no_start_is_chosen(client, make_call):
+    now = timezone.now()
+    make_call(path="/recent", created=now - timedelta(hours=23))
+    old = make_call(path="/old", created=now - timedelta(hours=25))
+    response = client.get("/apps/myapp/calls/")
+    html = response.content.decode()
+    by_path = html[html.index('id="by-path"') : html.index('id="calls"')]
+    assert "(24 hours; set “Created after” for another span)" in by_path
+    assert "/recent</a>" in by_path
+    assert "/old</a>" not in by_path
+    assert old.id in listed(response)  # the list itself is not limited to the span
+    until = (now - timedelta(hours=24)).strftime("%Y-%m-%dT%H:%M")
+    by_path = client.get("/apps/myapp/calls/", {"until": until}).content.decode()
+    assert "/old</a>" in by_path  # 24 hours before "Created before"
+    assert "/recent</a>" not in by_path
 
 
 def test_it_pages_by_id_without_offset(client, make_call):

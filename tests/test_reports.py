@@ -5,11 +5,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from calls.reports import apps_overview, path_summaries
+from calls.stats import MIB
 from tests.conftest import T0
 
 pytestmark = pytest.mark.django_db
 
-MIB = 1024 * 1024
+BEFORE = T0 - timedelta(days=1)  # a window start before every call of these tests
 
 
 def call(make_call, seconds: float | None, offset: int = 0, **fields):
@@ -27,7 +28,7 @@ def test_it_summarizes_every_path_of_an_app(make_call):
     call(make_call, 7, 7, path="/a", status="timeout")
     call(make_call, 9, 8, path="/a", status="error")
 
-    a, b = path_summaries("myapp", None, None)
+    a, b = path_summaries("myapp", BEFORE)
 
     assert a == {
         "path": "/a",
@@ -49,22 +50,22 @@ def test_it_counts_only_calls_strictly_inside_the_window(make_call):
     [summary] = path_summaries("myapp", calls[0].created_at, calls[4].created_at)
     assert summary["calls"] == 3
     assert path_summaries("myapp", calls[3].created_at, None)[0]["calls"] == 1
-    assert path_summaries("myapp", None, calls[1].created_at)[0]["calls"] == 1
+    assert path_summaries("myapp", BEFORE, calls[1].created_at)[0]["calls"] == 1
     assert path_summaries("myapp", calls[4].created_at, None) == []
 
 
 def test_it_leaves_out_unfinished_calls_from_durations(make_call):
     call(make_call, None, status="running")
 
-    [summary] = path_summaries("myapp", None, None)
+    [summary] = path_summaries("myapp", BEFORE)
     assert summary["by_status"] == {"running": 1}
     assert summary["duration_seconds"] == {"p50": None, "p95": None, "p99": None}
 
 
 def test_it_keeps_apps_apart(make_call):
     call(make_call, 1, app="other")
-    assert path_summaries("myapp", None, None) == []
-    assert path_summaries("other", None, None)[0]["calls"] == 1
+    assert path_summaries("myapp", BEFORE) == []
+    assert path_summaries("other", BEFORE)[0]["calls"] == 1
 
 
 def test_it_never_reads_stats_and_takes_two_queries(make_call, django_assert_num_queries):
@@ -72,7 +73,7 @@ def test_it_never_reads_stats_and_takes_two_queries(make_call, django_assert_num
         call(make_call, i + 1, i, path=f"/p{i % 3}")
     with CaptureQueriesContext(connection) as queries:
         with django_assert_num_queries(2):
-            path_summaries("myapp", None, None)
+            path_summaries("myapp", BEFORE)
     for query in queries:
         assert "stats" not in query["sql"]
 
@@ -82,9 +83,18 @@ def test_it_overviews_every_app(make_call, django_assert_num_queries):
         call(make_call, seconds, i, app="shop", status="error" if i == 0 else "success")
     newest = call(make_call, None, 9, app="shop", status="timeout")
     make_call(app="quiet").delete()  # an app whose calls were purged
+    old = call(make_call, 100, -60 * 24, app="idle")  # a day before the window
 
     with django_assert_num_queries(2):
-        quiet, shop = apps_overview()
+        idle, quiet, shop = apps_overview(T0 - timedelta(hours=1))
+
+    assert idle == {
+        "name": "idle",
+        "calls": 0,
+        "failed_share": None,
+        "duration_seconds": {"p50": None, "p95": None},
+        "newest": old.created_at,
+    }
 
     assert quiet == {
         "name": "quiet",
