@@ -1,11 +1,17 @@
 """POST /v1/apps/{app}/calls: authenticated, validated, reduced, idempotent, all or nothing."""
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django import db
 from django.contrib.auth.models import User
+from django.db import connection
+from django.test import Client
 
 from calls.ids import ALPHABET
+from calls.ingest import parse_batch, store
 from calls.models import App, Call, CallLog
 from calls.stats import MAX_METRIC, NS_PER_SECOND, format_timestamp, parse_timestamp
 from tests.test_metrics import growth, labels
@@ -211,8 +217,10 @@ def test_it_refuses_other_content_types(api):
 
 def test_it_refuses_a_call_id_stored_in_another_app(api):
     post(api, {"call": fn_call(id="c1")}, app="other")
-    body = post(api, {"call": fn_call(id="c1")}, status=409)
+    body = post(api, {"calls": [fn_call(id="c0"), fn_call(id="c1")]}, status=409)
     assert body["error"]["message"] == "Call c1 is stored in another app"
+    assert list(Call.objects.values_list("pk", "app_id")) == [("c1", "other")]
+    assert not App.objects.filter(name="myapp").exists()
 
 
 def test_it_tells_ids_app_names_and_paths_apart_by_case_on_every_database(api):
@@ -225,6 +233,35 @@ def test_it_tells_ids_app_names_and_paths_apart_by_case_on_every_database(api):
     listed = api.get("/v1/apps/myapp/calls", {"path": "/Hello"}).json()["calls"]
     assert [call["id"] for call in listed] == ["C1"]
     assert api.get("/v1/apps/MYAPP/calls/c1").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_stores_each_call_once_when_the_same_batch_races_itself():
+    # Senders retry: copies of one batch arrive together. Each id is created by one copy; a
+    # copy that read before another's insert committed hits the unique key, tries again and
+    # finds the rows (store()'s IntegrityError path). Several rounds, as a race is a race.
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite lets one writer in at a time, so requests never race there")
+    App.objects.create(name="myapp")  # else creating the app would queue them one by one
+    copies = 6
+
+    def send(calls: list[dict], start: threading.Barrier) -> list[dict]:
+        try:
+            batch = parse_batch("myapp", {"calls": calls}, max_calls=100)
+            start.wait()
+            return store("myapp", batch)
+        finally:
+            db.connection.close()
+
+    for round_ in range(5):
+        calls = [fn_call(id=f"race{round_}-{i}") for i in range(50)]
+        start = threading.Barrier(copies)
+        with ThreadPoolExecutor(copies) as pool:
+            results = list(pool.map(send, [calls] * copies, [start] * copies))
+        created = [sum(call["created"] for call in result) for result in results]
+        assert sum(created) == 50, created
+        assert all(len(result) == 50 for result in results)
+    assert Call.objects.count() == 5 * 50
 
 
 def test_it_needs_a_token(client):
@@ -252,6 +289,18 @@ def test_it_lets_staff_ingest_with_their_session(client):
     assert post(client, {"call": fn_call(id="c2")}, status=403)["error"]["message"].startswith(
         "You do not have permission"
     )
+
+
+def test_it_needs_the_csrf_token_with_a_staff_session():
+    # A page on another site must not be able to ingest through a signed-in browser.
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(User.objects.create(username="ops", is_staff=True))
+    body = post(browser, {"call": fn_call(id="c1")}, status=403)
+    assert body["error"]["message"].startswith("CSRF Failed")
+    assert not Call.objects.exists()
+    browser.get("/admin/")  # a page with a form sets the CSRF cookie
+    post(browser, {"call": fn_call(id="c1")}, HTTP_X_CSRFTOKEN=browser.cookies["csrftoken"].value)
+    assert Call.objects.filter(pk="c1").exists()
 
 
 def test_it_counts_what_it_ingests_and_rejects_in_the_metrics(api):
