@@ -93,9 +93,17 @@ def test_it_searches_by_id_prefix_and_path(admin_client, make_call):
     by_id = admin_client.get(LIST, {"q": first.id[:20].lower()}).content.decode()
     assert "/alpha" in by_id
     assert "/beta" not in by_id
-    by_path = admin_client.get(LIST, {"q": "bet"}).content.decode()
+    by_path = admin_client.get(LIST, {"q": "BET"}).content.decode()
     assert "/beta" in by_path
     assert "/alpha" not in by_path
+
+
+def test_it_searches_apps_ignoring_case(admin_client, make_call):
+    make_call(app="Checkout")
+    make_call(app="media")
+    found = admin_client.get("/admin/calls/app/", {"q": "checkOUT"}).content.decode()
+    assert "Checkout" in found
+    assert "media" not in found
 
 
 def test_it_shows_a_call_read_only_with_its_stats_as_a_table(admin_client, make_call):
