@@ -32,6 +32,17 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Readers and one writer at a time, as a threaded server and an ingest sender need: WAL
+    # lets reads go on while a write commits, and IMMEDIATE transactions queue writers on the
+    # timeout instead of failing with "database is locked" when two upgrade from reading.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
     # PyMySQL stands in for mysqlclient, so MariaDB/MySQL need no C headers to install.
     import pymysql
