@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Upper
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -22,20 +22,21 @@ from calls.models import ApiToken, App, Call, CallLog
 from calls.stats import parse_points, summarize
 
 
-def search_ignoring_case(queryset: QuerySet, term: str, **lookups: str) -> QuerySet:
-    """Rows where any `column=lookup` matches the term, ignoring case on every database.
+def search_ignoring_case(queryset: QuerySet, terms: str, **lookups: str) -> QuerySet:
+    """Rows where, for every word of the search, some `column=lookup` matches it, ignoring
+    case on every database (the admin's own rule for several words).
 
     Django's i-lookups leave case to the column's collation on MariaDB/MySQL, and there ids,
-    app names and paths compare bytes (migration 0003), so both sides are upper-cased here.
+    app names and paths compare bytes (migration 0003), so both sides are upper-cased, and
+    both by the database, whose idea of upper case may differ from Python's ("ß", "é").
     """
-    term = term.strip()
-    if not term:
-        return queryset
-    matches = Q()
-    for column, lookup in lookups.items():
-        matches |= Q(**{f"{column}_upper__{lookup}": term.upper()})
-    annotations = {f"{column}_upper": Upper(column) for column in lookups}
-    return queryset.annotate(**annotations).filter(matches)
+    queryset = queryset.annotate(**{f"{column}_upper": Upper(column) for column in lookups})
+    for word in terms.split():
+        matches = Q()
+        for column, lookup in lookups.items():
+            matches |= Q(**{f"{column}_upper__{lookup}": Upper(Value(word))})
+        queryset = queryset.filter(matches)
+    return queryset
 
 
 class EstimatedCountPaginator(Paginator):

@@ -341,7 +341,7 @@ def app_stats(request, app: str) -> Response:
         raise FnError("App not found", 404)
     since = epoch(request.query_params, "from_time")
     until = epoch(request.query_params, "to_time")
-    if since is None:  # never the whole table: an hour before to_time, or before now
+    if since is None:  # an hour before to_time, or before now; never the whole table unasked
         since = (until or timezone.now()) - DEFAULT_STATS_WINDOW
     return Response(
         {

@@ -29,6 +29,10 @@ class CallFilterForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         since, until = data.get("since"), data.get("until")
+        # No call is older (ingest refuses them), and the summaries reach back a day from
+        # "Created before", which near year 1 is no date at all.
+        if any(moment and moment.year < 1970 for moment in (since, until)):
+            raise forms.ValidationError("Times start in 1970; no call is older.")
         if since and until and since >= until:
             raise forms.ValidationError("“Created after” must be earlier than “Created before”.")
         return data

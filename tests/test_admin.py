@@ -106,6 +106,17 @@ def test_it_searches_apps_ignoring_case(admin_client, make_call):
     assert "media" not in found
 
 
+@pytest.mark.parametrize("term", ["/café", "/Straße", "CAF", "/caf /menu"])
+def test_it_searches_paths_with_any_letters_and_several_words(admin_client, make_call, term):
+    make_call(path="/café/menu")
+    make_call(path="/Straße")
+    make_call(path="/other")
+    found = admin_client.get(LIST, {"q": term}).content.decode()
+    expected = "/Straße" if "ß" in term else "/café/menu"
+    assert expected in found
+    assert "/other" not in found
+
+
 def test_it_shows_a_call_read_only_with_its_stats_as_a_table(admin_client, make_call):
     call = make_call()
     call.set_stats(

@@ -74,6 +74,7 @@ def test_it_keeps_filters_in_the_form(client, calls):
         {"since": "yesterday"},
         {"since": "2017-11-27T15:00", "until": "2017-11-27T14:00"},
         {"cursor": "a\x00b"},
+        {"until": "0001-01-01T00:30"},
     ],
 )
 def test_it_rejects_bad_filters(client, calls, query):

@@ -108,3 +108,10 @@ def test_it_overviews_every_app(make_call, django_assert_num_queries):
     assert shop["failed_share"] == 2 / 5
     assert shop["duration_seconds"] == {"p50": 2.5, "p95": pytest.approx(3.85)}
     assert shop["newest"] == newest.created_at
+
+
+def test_it_takes_the_newest_call_by_time_not_by_id(make_call):
+    newest = call(make_call, 1, 5, app="jobs")
+    call(make_call, 1, 1, app="jobs", id="job-42")  # sorts after generated ids, made earlier
+    [jobs] = apps_overview(T0 - timedelta(hours=1))
+    assert jobs["newest"] == newest.created_at
