@@ -29,6 +29,7 @@ test: $(VENV)/installed
 # Speed figures as ratios against baselines measured in the same run (see bench/).
 bench: $(VENV)/installed
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/purge.py
 
 # Production: gunicorn (fnweb/gunicorn.conf.py) with settings from the environment; see the
 # README's "Production" section. DEBUG is off here whatever the environment says.

@@ -19,7 +19,9 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -140,17 +142,32 @@ def ingest(client: Client) -> list[tuple[str, float, str]]:
              "for tracking")]  # fmt: skip
 
 
-def main() -> None:
+@contextmanager
+def throwaway_database():
+    """A test_<name> database for the benchmark, dropped afterwards. On SQLite a file rather
+    than Django's in-memory test database, so that threads share it as a server's would."""
     setup_test_environment()
+    if connection.vendor == "sqlite":
+        folder = tempfile.mkdtemp(prefix="fnweb-bench-")
+        connection.settings_dict["TEST"]["NAME"] = str(Path(folder) / "bench.sqlite3")
     name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        client = Client()
-        results = deep_pages(client, fill()) + lean_lists(client) + ingest(client)
+        yield
     finally:
         connection.creation.destroy_test_db(name, verbosity=0)
-    print(f"fnweb API benchmark on {connection.vendor}, {CALLS:,} calls in {APPS} apps")
+
+
+def report(title: str, results: list[tuple[str, float, str]]) -> None:
+    print(title)
     for label, ratio, target in results:
         print(f"  {label:<62} {ratio:8.3f}   {target}")
+
+
+def main() -> None:
+    with throwaway_database():
+        client = Client()
+        results = deep_pages(client, fill()) + lean_lists(client) + ingest(client)
+    report(f"fnweb API benchmark on {connection.vendor}, {CALLS:,} calls in {APPS} apps", results)
 
 
 if __name__ == "__main__":
