@@ -36,9 +36,11 @@ ZERO_TIME = "0001-01-01T00:00:00.000Z"  # how Go prints a time that was never se
 # The columns a call's JSON needs; never the derived peaks.
 CALL_COLUMNS = ("id", "app", "path", "status", "created_at", "started_at", "completed_at", "error")
 _INTEGER = re.compile(r"[+-]?[0-9]+")  # as Go's strconv reads them: ASCII digits only
-# Unix seconds outside what every database's datetime column holds are clamped to it.
-_EARLIEST = datetime(1000, 1, 1, tzinfo=UTC)
-_LATEST = datetime(9999, 12, 31, tzinfo=UTC)
+# Unix seconds outside what every database's datetime column holds are clamped to these.
+_EARLIEST, _LATEST = (
+    to_ns(datetime(year, month, day, tzinfo=UTC)) // NS_PER_SECOND
+    for year, month, day in ((1000, 1, 1), (9999, 12, 31))
+)
 
 
 class FnError(APIException):
@@ -118,8 +120,7 @@ def epoch(query, name: str) -> datetime | None:
         return None
     if not _INTEGER.fullmatch(text) or not -(2**63) <= int(text) < 2**63:
         raise FnError(f"{name} is not an epoch time", 400)
-    earliest, latest = (to_ns(limit) // NS_PER_SECOND for limit in (_EARLIEST, _LATEST))
-    return from_ns(min(max(int(text), earliest), latest) * NS_PER_SECOND)
+    return from_ns(min(max(int(text), _EARLIEST), _LATEST) * NS_PER_SECOND)
 
 
 def checks_inputs(view):
