@@ -28,8 +28,8 @@ test: $(VENV)/installed
 
 # Speed figures as ratios against baselines measured in the same run (see bench/).
 bench: $(VENV)/installed
-	$(BIN)/python bench/api.py
-	$(BIN)/python bench/purge.py
+	$(BIN)/python bench/bench_api.py
+	$(BIN)/python bench/bench_purge.py
 
 # Production: gunicorn (fnweb/gunicorn.conf.py) with settings from the environment; see the
 # README's "Production" section. DEBUG is off here whatever the environment says.

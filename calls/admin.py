@@ -19,7 +19,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from calls.models import ApiToken, App, Call, CallLog
-from calls.stats import parse_points, summarize
+from calls.stats import summarize
 
 
 def search_ignoring_case(queryset: QuerySet, terms: str, **lookups: str) -> QuerySet:
@@ -106,7 +106,7 @@ class CallAdmin(admin.ModelAdmin):
 
     @admin.display(description="stats")
     def stats_table(self, call: Call) -> str:
-        points = parse_points(call.stats)
+        points = call.points()
         names = sorted({name for _, metrics in points for name in metrics})
         return render_to_string(
             "admin/calls/call/stats_table.html",

@@ -12,7 +12,7 @@ import threading
 import time
 from datetime import datetime
 
-from calls.stats import to_ns
+from calls.fntime import to_ns
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 LENGTH = 26

@@ -1,7 +1,7 @@
 """Posted calls to stored calls: validate every call first, then store the batch all or nothing.
 
-Used by the ingest endpoint and by the `ingest_calls` command, so both accept exactly the same
-fields and give the same messages.
+The one way in, for the ingest endpoint (`receive`) and the bulk commands (`receive_each`), so
+all accept exactly the same fields, give the same messages and count the same metrics.
 """
 
 import re
@@ -11,10 +11,14 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 
 from calls import metrics
+from calls.fntime import GO_ZERO_TIME_NS, from_ns, parse_timestamp
 from calls.ids import new_id
 from calls.models import App, Call, CallLog
-from calls.stats import Point, StatsError, from_ns, parse_points, parse_timestamp, reduce_points
+from calls.stats import Point, StatsError, counter_total, parse_points, reduce_points
+from calls.text import unstorable
 
+# The fields a call is posted with: Fn's Call as Fn stored it, plus its log. The OpenAPI
+# schema's IngestCallSerializer documents exactly these (tests/api/test_schema.py checks).
 STORED_FIELDS = {
     "id", "app_name", "path", "status", "created_at", "started_at", "completed_at", "error",
     "log", "stats",
@@ -28,7 +32,6 @@ FN_FIELDS_NOT_STORED = {
 APP_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
 # Ids end up in URL paths (/calls/{id}), so they keep to characters that need no escaping.
 CALL_ID = re.compile(r"[A-Za-z0-9_.:~-]{1,255}")
-ZERO_TIME_NS = parse_timestamp("0001-01-01T00:00:00Z")
 
 
 class IngestError(Exception):
@@ -70,8 +73,8 @@ def parse_call(app_name: str, data: object, where: str = "call") -> Incoming:
             raise IngestError(f"{where}.{field} must be a string")
         if required and not value:
             raise IngestError(f"{where}.{field} is required")
-        if "\x00" in value:  # PostgreSQL cannot store it
-            raise IngestError(f"{where}.{field} must not contain NUL characters")
+        if problem := unstorable(value):
+            raise IngestError(f"{where}.{field} {problem}")
         if max_length and len(value) > max_length:
             raise IngestError(f"{where}.{field} is longer than {max_length} characters")
         return value
@@ -84,7 +87,7 @@ def parse_call(app_name: str, data: object, where: str = "call") -> Incoming:
             ns = parse_timestamp(value)
         except ValueError as e:
             raise IngestError(f"{where}.{field}: {e}") from None
-        if ns == ZERO_TIME_NS:  # Go's zero time: Fn's way of saying "not set"
+        if ns == GO_ZERO_TIME_NS:  # Go's zero time: Fn's way of saying "not set"
             if required:
                 raise IngestError(f"{where}.{field} is required")
             return None
@@ -101,7 +104,7 @@ def parse_call(app_name: str, data: object, where: str = "call") -> Incoming:
         )
     status = text("status", required=True)
     if status not in Call.Status.values:
-        raise IngestError(f"{where}.status must be one of {', '.join(Call.Status.values)}")
+        raise IngestError(f"{where}.status {Call.STATUS_RULE}")
     created_at = time("created_at", required=True)
     call = Call(
         id=call_id or new_id(at=created_at),
@@ -145,6 +148,41 @@ def parse_batch(app_name: str, body: object, max_calls: int) -> list[Incoming]:
     return batch
 
 
+def receive(app_name: str, body: object, max_calls: int) -> list[dict]:
+    """The ingest endpoint's way in: a posted body stored all or nothing, as store() does.
+    A refused batch is counted in the metrics, with the calls it carried."""
+    try:
+        return store(app_name, parse_batch(app_name, body, max_calls))
+    except IngestError:
+        calls = body.get("calls") if isinstance(body, dict) else None
+        metrics.BATCHES.labels("rejected").inc()
+        metrics.CALLS_REJECTED.labels(app_name).inc(len(calls) if isinstance(calls, list) else 1)
+        raise
+
+
+def receive_each(app_name: str, posted: list[object]) -> tuple[list[dict], dict[int, IngestError]]:
+    """The bulk commands' way in: store every call of `posted` that can be stored, and name
+    the others. Returns store()'s results for the stored calls and the errors by position in
+    `posted`; refused calls are counted in the metrics."""
+    errors: dict[int, IngestError] = {}
+    try:
+        check_app_name(app_name)
+        parsed = {}
+        for index, data in enumerate(posted):
+            try:
+                parsed[index] = parse_call(app_name, data)
+            except IngestError as e:
+                errors[index] = e
+    except IngestError as e:
+        parsed, errors = {}, dict.fromkeys(range(len(posted)), e)
+    results, store_errors = store_each(app_name, list(parsed.values()))
+    positions = list(parsed)
+    errors |= {positions[index]: error for index, error in store_errors.items()}
+    if errors:
+        metrics.CALLS_REJECTED.labels(app_name).inc(len(errors))
+    return results, errors
+
+
 def store(app_name: str, batch: list[Incoming]) -> list[dict]:
     """Store a validated batch in one transaction: new calls are created, calls stored as
     unfinished are replaced, finished calls stay as they are (so a retried send is harmless).
@@ -160,17 +198,13 @@ def store(app_name: str, batch: list[Incoming]) -> list[dict]:
             stored = _store(app_name, batch)
         except IntegrityError:
             raise IngestError("A call id in this batch conflicts with a stored call", 409) from None
-    metrics.record_ingested(
-        [(incoming.call, incoming.points) for incoming in stored],
-        sum(incoming.points_received for incoming in stored),
-    )
+    count_stored(stored)
     return [{"id": incoming.call.id, "created": incoming.created} for incoming in batch]
 
 
 def store_each(app_name: str, batch: list[Incoming]) -> tuple[list[dict], dict[int, IngestError]]:
-    """For the commands, which store what they can and name what they cannot: the batch in one
-    transaction, or when one call spoils it, each call alone. Returns store()'s results and
-    the errors by position in the batch."""
+    """Store what can be stored: the batch in one transaction, or when one call spoils it,
+    each call alone. Returns store()'s results and the errors by position in the batch."""
     try:
         return store(app_name, batch), {}
     except IngestError:
@@ -218,3 +252,31 @@ def _store(app_name: str, batch: list[Incoming]) -> list[Incoming]:
     for incoming in new:
         incoming.created = True
     return new + replaced
+
+
+def count_stored(stored: list[Incoming]) -> None:
+    """Count a stored batch in the metrics: its calls, its points, and each finished call's
+    figures. `stored` holds the calls written (created, or replacing an unfinished report).
+    Only finished calls are observed: an unfinished one is observed when its final report
+    replaces it, and a finished call is never replaced, so each call counts once."""
+    metrics.BATCHES.labels("accepted").inc()
+    metrics.POINTS_RECEIVED.inc(sum(incoming.points_received for incoming in stored))
+    for incoming in stored:
+        call, points = incoming.call, incoming.points
+        metrics.CALLS_INGESTED.labels(call.app_id, call.path, call.status).inc()
+        metrics.POINTS_STORED.inc(len(points))
+        if call.status in Call.UNFINISHED:
+            continue
+        if call.duration is not None:
+            metrics.CALL_DURATION.labels(call.app_id, call.path, call.status).observe(
+                call.duration.total_seconds()
+            )
+        if call.peak_cpu_total is not None:
+            metrics.CALL_PEAK_CPU.labels(call.app_id, call.path).observe(call.peak_cpu_total)
+        if call.peak_mem_usage is not None:
+            metrics.CALL_PEAK_MEMORY.labels(call.app_id, call.path).observe(call.peak_mem_usage)
+        if points:
+            network = counter_total(points, "net_rx") + counter_total(points, "net_tx")
+            disk = counter_total(points, "disk_read") + counter_total(points, "disk_write")
+            metrics.CALL_NETWORK.labels(call.app_id, call.path).observe(network)
+            metrics.CALL_DISK.labels(call.app_id, call.path).observe(disk)

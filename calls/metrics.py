@@ -1,4 +1,5 @@
 """Prometheus metrics: ingest, each call as it is ingested, HTTP requests and the database.
+These are their definitions; `calls.ingest` counts what it stores and refuses.
 
 Names are in base units with `_total`, `_seconds` and `_bytes` suffixes; labels stay within app,
 path and status (never a call id), so a series per route is the most any metric makes.
@@ -18,7 +19,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, m
 from prometheus_client.core import GaugeMetricFamily
 
 from calls.models import Call
-from calls.stats import MIB, Point, counter_total
+from calls.stats import MIB
 
 logger = logging.getLogger(__name__)
 
@@ -77,41 +78,6 @@ HTTP_REQUESTS = Histogram(
 )
 
 
-def record_ingested(stored: list[tuple[Call, list[Point]]], points_received: int) -> None:
-    """Count a stored ingest batch: its calls, its points, and each finished call's figures.
-
-    `stored` holds the calls written (created, or replacing an unfinished report) with their
-    reduced points. Only finished calls are observed: an unfinished one is observed when its
-    final report replaces it, and a finished call is never replaced, so each call counts once.
-    """
-    BATCHES.labels("accepted").inc()
-    POINTS_RECEIVED.inc(points_received)
-    for call, points in stored:
-        CALLS_INGESTED.labels(call.app_id, call.path, call.status).inc()
-        POINTS_STORED.inc(len(points))
-        if call.status in Call.UNFINISHED:
-            continue
-        if call.duration is not None:
-            CALL_DURATION.labels(call.app_id, call.path, call.status).observe(
-                call.duration.total_seconds()
-            )
-        if call.peak_cpu_total is not None:
-            CALL_PEAK_CPU.labels(call.app_id, call.path).observe(call.peak_cpu_total)
-        if call.peak_mem_usage is not None:
-            CALL_PEAK_MEMORY.labels(call.app_id, call.path).observe(call.peak_mem_usage)
-        if points:
-            network = counter_total(points, "net_rx") + counter_total(points, "net_tx")
-            disk = counter_total(points, "disk_read") + counter_total(points, "disk_write")
-            CALL_NETWORK.labels(call.app_id, call.path).observe(network)
-            CALL_DISK.labels(call.app_id, call.path).observe(disk)
-
-
-def record_rejected(app: str, count: int) -> None:
-    """Count a batch that validation refused, and the calls it carried."""
-    BATCHES.labels("rejected").inc()
-    CALLS_REJECTED.labels(app).inc(count)
-
-
 class RequestMetricsMiddleware:
     """Times every request and labels it with the view's name from the URL resolver, never the
     raw path: a path holds app and call ids, and one series per call would swamp Prometheus."""
@@ -149,8 +115,8 @@ class DatabaseCollector:
         )
 
 
+# Registered in CallsConfig.ready(), once per process.
 DATABASE = DatabaseCollector()
-REGISTRY.register(DATABASE)
 
 
 def registry() -> CollectorRegistry:

@@ -5,7 +5,16 @@ from collections.abc import Callable
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from calls.stats import Point, dump_points, peak
+from calls.fntime import format_datetime
+from calls.stats import Point, dump_points, load_points
+
+# What a row of a calls list shows; never `stats` or `error`, which can be large.
+LIST_COLUMNS = (
+    "id", "app", "path", "status", "created_at", "started_at", "completed_at",
+    "peak_cpu_total", "peak_mem_usage",
+)  # fmt: skip
+# What Fn's JSON of a call holds, besides its stats; never the derived peaks.
+FN_COLUMNS = ("id", "app", "path", "status", "created_at", "started_at", "completed_at", "error")
 
 
 class App(models.Model):
@@ -18,9 +27,46 @@ class App(models.Model):
         return self.name
 
 
+class PeakField(models.FloatField):
+    """The largest value of one metric over the call's stats, worked out on every write
+    (save() and bulk_create() alike), so it never disagrees with the stats beside it.
+    A float, because metric values go up to 2^64 - 1, past what a BIGINT column holds."""
+
+    def __init__(self, *args, metric: str = "", **kwargs):
+        self.metric = metric
+        super().__init__(*args, **{"null": True, "blank": True, **kwargs})
+
+    def deconstruct(self):
+        # Migrations see the plain column: deriving its value is code, not schema.
+        name, _, args, kwargs = super().deconstruct()
+        return name, "django.db.models.FloatField", args, kwargs
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> float | None:
+        values = (point["metrics"].get(self.metric) for point in model_instance.stats)
+        value = max((v for v in values if v is not None), default=None)
+        setattr(model_instance, self.attname, value)
+        return value
+
+
 class CallQuerySet(models.QuerySet):
-    """Retention and counting for a table of millions of calls (the admin, purge_calls and
-    the metrics use these)."""
+    """The queries pages, the API, the admin and the commands make of a table of millions of
+    calls: named column sets, keyset order, retention in batches and an estimated count."""
+
+    def for_list(self) -> "CallQuerySet":
+        return self.only(*LIST_COLUMNS)
+
+    def for_api(self, with_stats: bool = True) -> "CallQuerySet":
+        return self.only(*FN_COLUMNS, "stats") if with_stats else self.only(*FN_COLUMNS)
+
+    def newest_first(self, before: str = "") -> "CallQuerySet":
+        """Keyset order: ids grow with time, so a page is an index range below the cursor
+        `before` (the last id of the page before), never an OFFSET."""
+        calls = self.order_by("-id")
+        return calls.filter(id__lt=before) if before else calls
+
+    def oldest_first(self, after: str) -> "CallQuerySet":
+        """The calls newer than the id `after`, the nearest first (paging back up a list)."""
+        return self.filter(id__gt=after).order_by("id")
 
     def purge(self, batch_size: int = 1000, progress: Callable[[int], None] | None = None) -> int:
         """Delete these calls and their logs, oldest first, `batch_size` at a time, each batch
@@ -84,6 +130,8 @@ class Call(models.Model):
     # A call in one of these states is replaced by a later report of the same id; others are
     # final, so a retried send changes nothing.
     UNFINISHED = frozenset({Status.DELAYED, Status.QUEUED, Status.RUNNING})
+    # How an unknown status is refused, after the name of the field that held it.
+    STATUS_RULE = f"must be one of {', '.join(Status.values)}"
 
     id = models.CharField(max_length=255, primary_key=True)
     # The column keeps Fn's name, so `app_id` holds the app's name.
@@ -97,10 +145,9 @@ class Call(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True, default="")
     stats = models.JSONField(default=list, blank=True)
-    # Derived from `stats` by set_stats(), so lists and percentiles never load the histogram.
-    # Floats, because metric values go up to 2^64 - 1, past what a BIGINT column holds.
-    peak_cpu_total = models.FloatField(null=True, blank=True)
-    peak_mem_usage = models.FloatField(null=True, blank=True)
+    # So lists and percentiles never load the histogram.
+    peak_cpu_total = PeakField(metric="cpu_total")
+    peak_mem_usage = PeakField(metric="mem_usage")
 
     objects = CallQuerySet.as_manager()
 
@@ -118,10 +165,37 @@ class Call(models.Model):
         return self.id
 
     def set_stats(self, points: list[Point]) -> None:
-        """Store already-reduced points, and the peaks derived from them."""
+        """Store already-reduced points; the peaks follow when the call is written."""
         self.stats = dump_points(points)
-        self.peak_cpu_total = peak(points, "cpu_total")
-        self.peak_mem_usage = peak(points, "mem_usage")
+
+    def points(self) -> list[Point]:
+        return load_points(self.stats)
+
+    def wire_stats(self) -> list[dict]:
+        """The stats as Fn's JSON has them: metric names sorted as Go's encoder sorts them
+        (PostgreSQL's jsonb and MariaDB keep their own key order)."""
+        return [
+            {"timestamp": point["timestamp"], "metrics": dict(sorted(point["metrics"].items()))}
+            for point in self.stats
+        ]
+
+    def to_fn_json(self, with_stats: bool = True) -> dict:
+        """The call as Fn's server printed it: keys in Go's order, stats and error when set,
+        Go's zero time for a time never set."""
+        data = {
+            "id": self.id,
+            "status": self.status,
+            "app_name": self.app_id,
+            "path": self.path,
+            "completed_at": format_datetime(self.completed_at),
+            "created_at": format_datetime(self.created_at),
+            "started_at": format_datetime(self.started_at),
+        }
+        if with_stats and self.stats:
+            data["stats"] = self.wire_stats()
+        if self.error:
+            data["error"] = self.error
+        return data
 
     @property
     def duration(self):

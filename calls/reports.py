@@ -22,7 +22,7 @@ def percentiles(values: list, qs: tuple[int, ...]) -> dict[str, float | None]:
     return {f"p{q}": percentile(ordered, q) if ordered else None for q in qs}
 
 
-def seconds(started: datetime | None, completed: datetime | None) -> float | None:
+def run_seconds(started: datetime | None, completed: datetime | None) -> float | None:
     """A call's run time in seconds, or None when it has not both started and completed."""
     if started is None or completed is None:
         return None
@@ -47,7 +47,7 @@ def path_summaries(app_name: str, since: datetime, until: datetime | None = None
     peaks: dict[str, list[float]] = defaultdict(list)
     rows = calls.values_list("path", "started_at", "completed_at", "peak_mem_usage")
     for path, started, completed, peak_mem in rows:
-        if (duration := seconds(started, completed)) is not None:
+        if (duration := run_seconds(started, completed)) is not None:
             durations[path].append(duration)
         if peak_mem is not None:
             peaks[path].append(peak_mem)
@@ -85,7 +85,7 @@ def apps_overview(since: datetime) -> list[dict]:
         counts[app_id] += 1
         newest_in_window[app_id] = max(created, newest_in_window.get(app_id, created))
         failed[app_id] += status in FAILED
-        if (duration := seconds(started, completed)) is not None:
+        if (duration := run_seconds(started, completed)) is not None:
             durations[app_id].append(duration)
 
     return [

@@ -6,9 +6,10 @@ reduction works in whole nanoseconds and Python's datetime stops at microseconds
 No Django here: numbers in, numbers out.
 """
 
-import re
-from datetime import UTC, datetime, timedelta
 from itertools import pairwise
+
+from calls.fntime import NS_PER_SECOND, format_timestamp, parse_timestamp
+from calls.text import unstorable
 
 Point = tuple[int, dict[str, int]]
 
@@ -16,51 +17,11 @@ MAX_POINTS = 240
 MAX_METRIC = 2**64 - 1
 # Metrics that only grow during a call; they are also shown as rates and totals.
 COUNTERS = ("net_rx", "net_tx", "disk_read", "disk_write")
-NS_PER_SECOND = 1_000_000_000
 MIB = 2**20
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_RFC3339 = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?([Zz]|[+-]\d\d:\d\d)"
-)
 
 
 class StatsError(ValueError):
     """A histogram that cannot be stored; the message names the point and the key."""
-
-
-def to_ns(moment: datetime) -> int:
-    """Nanoseconds since the epoch of an aware datetime (which holds whole microseconds)."""
-    return (moment - _EPOCH) // timedelta(microseconds=1) * 1000
-
-
-def from_ns(ns: int) -> datetime:
-    """The aware UTC datetime of nanoseconds since the epoch, truncated to microseconds."""
-    return _EPOCH + timedelta(microseconds=ns // 1000)
-
-
-def parse_timestamp(text: str) -> int:
-    """Nanoseconds since the epoch of an RFC 3339 date-time; a time zone offset is required."""
-    match = _RFC3339.fullmatch(text)
-    if not match:
-        raise ValueError(f"{text!r} is not an RFC 3339 date-time with a time zone")
-    year, month, day, hour, minute, second, fraction, offset = match.groups()
-    moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
-    if offset not in ("Z", "z"):
-        sign = 1 if offset[0] == "+" else -1
-        try:
-            moment -= sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
-        except OverflowError:  # 9999-12-31T23:00:00-02:00 is in year 10000
-            raise ValueError(f"{text!r} is outside years 1 to 9999 in UTC") from None
-    seconds = (moment.replace(tzinfo=UTC) - _EPOCH) // timedelta(seconds=1)
-    return seconds * NS_PER_SECOND + int((fraction or "0").ljust(9, "0"))
-
-
-def format_timestamp(ns: int) -> str:
-    """Fn's wire format: RFC 3339 in UTC with exactly three fractional digits (truncated)."""
-    moment = from_ns(ns)
-    # Spelled out rather than %Y, which drops the leading zeros of years before 1000 on glibc.
-    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
 
 
 def parse_points(stats: object) -> list[Point]:
@@ -92,8 +53,8 @@ def parse_points(stats: object) -> list[Point]:
         if not isinstance(metrics, dict):
             raise StatsError(f"{where}.metrics must be an object of metric names to integers")
         for key, value in metrics.items():
-            if "\x00" in key:  # PostgreSQL's jsonb cannot store it
-                raise StatsError(f"{where}.metrics has a name with a NUL character")
+            if problem := unstorable(key):
+                raise StatsError(f"{where}.metrics name {problem}")
             # bool is an int subclass in Python, but true is not a byte count.
             if type(value) is not int or not 0 <= value <= MAX_METRIC:
                 raise StatsError(
@@ -160,6 +121,12 @@ def dump_points(points: list[Point]) -> list[dict]:
         {"timestamp": format_timestamp(ns), "metrics": dict(sorted(metrics.items()))}
         for ns, metrics in points
     ]
+
+
+def load_points(stored: list[dict]) -> list[Point]:
+    """The points of a stored histogram. Ingest validated them once; reads trust them, so a
+    rule added later never turns an old row into an error on read."""
+    return [(parse_timestamp(point["timestamp"]), point["metrics"]) for point in stored]
 
 
 def percentile(sorted_values: list, q: float) -> float | int:
@@ -240,8 +207,3 @@ def summarize(points: list[Point]) -> dict[str, dict]:
             [share for _, share in memory_share(points)]
         )
     return summary
-
-
-def peak(points: list[Point], key: str) -> int | None:
-    """The largest value of a metric over the points, or None when no point has it."""
-    return max((value for _, value in series(points, key)), default=None)

@@ -131,14 +131,14 @@ INGEST_BATCH_SIZE = env.int("INGEST_BATCH_SIZE", default=500)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("INGEST_MAX_BODY_BYTES", default=64 * 1024 * 1024)
 
 REST_FRAMEWORK = {
-    "DEFAULT_RENDERER_CLASSES": ["calls.renderers.FnJSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["calls.api.renderers.FnJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "calls.auth.TokenAuthentication",
+        "calls.api.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["calls.auth.FnAccess"],
-    "EXCEPTION_HANDLER": "calls.api.fn_exception_handler",
+    "DEFAULT_PERMISSION_CLASSES": ["calls.api.auth.FnAccess"],
+    "EXCEPTION_HANDLER": "calls.api.errors.fn_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Fn has no ?format=; the log's plain text is chosen by the Accept header alone.

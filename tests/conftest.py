@@ -1,22 +1,33 @@
 """Fixtures shared by the test modules."""
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.db import connection
+from prometheus_client.parser import text_string_to_metric_families
 
+from calls.fntime import to_ns
 from calls.ids import new_id
 from calls.models import ApiToken, App, Call
+from calls.stats import dump_points
 
+# The repository, where manage.py is, for tests that start fnweb as a process.
+ROOT = Path(__file__).resolve().parent.parent
+# Fn's own OpenAPI file for the v1 API (Apache-2.0, from the Fn Project), kept as a fixture.
+FN_SWAGGER = Path(__file__).parent / "fixtures" / "fn-swagger-v1.yml"
 T0 = datetime(2017, 11, 27, 14, 52, 53, 123000, tzinfo=UTC)
 
 
 @pytest.fixture
 def make_call(db):
-    """Store a call: `make_call(app="myapp", path="/hello", created=T0, **fields)`."""
+    """Store a call: `make_call(app="myapp", path="/hello", created=T0, **fields)`;
+    `metrics={...}` gives it stats of one point holding them (and so its peaks)."""
 
-    def make(app="myapp", path="/hello", created=T0, **fields) -> Call:
+    def make(app="myapp", path="/hello", created=T0, metrics=None, **fields) -> Call:
         App.objects.get_or_create(name=app)
+        if metrics is not None:
+            fields["stats"] = dump_points([(to_ns(created), metrics)])
         fields.setdefault("status", "success")
         fields.setdefault("started_at", created + timedelta(milliseconds=5))
         fields.setdefault("completed_at", created + timedelta(seconds=1))
@@ -59,3 +70,26 @@ def analyze_calls():
             )
 
     return analyze
+
+
+def scrape(client, **headers) -> dict:
+    """{(sample name, {label: value} as sorted tuples): value} of one scrape."""
+    response = client.get("/metrics", **headers)
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"].startswith("text/plain; version=")
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.content.decode())
+        for sample in family.samples
+    }
+
+
+def growth(client, action) -> dict:
+    """How much each sample grew while `action` ran (metrics live as long as the process)."""
+    before = scrape(client)
+    action()
+    return {key: value - before.get(key, 0) for key, value in scrape(client).items()}
+
+
+def labels(**values) -> tuple:
+    return tuple(sorted(values.items()))

@@ -5,9 +5,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 
+from calls.fntime import NS_PER_SECOND, parse_timestamp
 from calls.ids import new_id
 from calls.models import App, Call, CallLog
-from calls.stats import MAX_METRIC, NS_PER_SECOND, parse_points, parse_timestamp
+from calls.stats import MAX_METRIC, dump_points, parse_points
 
 pytestmark = pytest.mark.django_db
 
@@ -34,14 +35,22 @@ def test_it_round_trips_240_points_of_the_largest_values_unchanged(make_call):
     assert all(type(v) is int for p in stored for v in p["metrics"].values())
 
 
-def test_it_derives_peaks_from_the_stats(make_call):
-    call = make_call()
-    call.set_stats(
+def test_it_derives_peaks_from_the_stats_on_every_write(make_call):
+    stats = dump_points(
         [(0, {"cpu_total": 30, "mem_usage": 5}), (NS_PER_SECOND, {"cpu_total": 10, "mem_usage": 9})]
     )
-    assert (call.peak_cpu_total, call.peak_mem_usage) == (30, 9)
-    call.set_stats([])
-    assert (call.stats, call.peak_cpu_total, call.peak_mem_usage) == ([], None, None)
+    peaks = ("peak_cpu_total", "peak_mem_usage")
+    saved = make_call(stats=stats)  # Call.objects.create(stats=...), no helper in between
+    Call.objects.bulk_create(
+        [Call(id="bulk", app_id="myapp", path="/p", status="success", created_at=CREATED,
+              stats=stats)]
+    )  # fmt: skip
+    stored = Call.objects.values_list(*peaks)
+    assert stored.get(pk=saved.pk) == stored.get(pk="bulk") == (30, 9)
+
+    saved.stats = []
+    saved.save()
+    assert stored.get(pk=saved.pk) == (None, None)
 
 
 def test_it_keeps_fn_ids_of_any_shape():

@@ -23,7 +23,7 @@ def call(make_call, seconds: float | None, offset: int = 0, **fields):
 
 def test_it_summarizes_every_path_of_an_app(make_call):
     for i, seconds in enumerate([1, 2, 3, 4, 10]):
-        call(make_call, seconds, i, path="/b", peak_mem_usage=(i + 1) * MIB)
+        call(make_call, seconds, i, path="/b", metrics={"mem_usage": (i + 1) * MIB})
     call(make_call, 5, 6, path="/a", status="error")
     call(make_call, 7, 7, path="/a", status="timeout")
     call(make_call, 9, 8, path="/a", status="error")

@@ -31,7 +31,7 @@ def share(value: float | None) -> str:
 
 
 @register.filter
-def seconds(value: float | timedelta | None) -> str:
+def duration(value: float | timedelta | None) -> str:
     """A duration the way people read one: 850 ms, 4.2 s, 3 min 05 s, 1 h 02 min."""
     if value is None:
         return DASH

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import sync_playwright
 
-from calls.management.commands.seed_demo import MIB, histogram
-from calls.stats import NS_PER_SECOND, reduce_points
+from calls.demo import histogram
+from calls.fntime import NS_PER_SECOND
+from calls.stats import MIB, reduce_points
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

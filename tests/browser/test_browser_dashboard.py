@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from calls.fntime import NS_PER_SECOND, to_ns
 from calls.models import Call
-from calls.stats import NS_PER_SECOND, to_ns
 from tests.conftest import T0
 
 pytestmark = pytest.mark.usefixtures("local_chartjs")

@@ -5,7 +5,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from calls.ingest import Incoming, IngestError, check_app_name, parse_call, store_each
+from calls.ingest import IngestError, receive_each
 
 
 def reject_constant(name: str):
@@ -25,7 +25,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         self.created = self.present = self.failed = 0
-        self.pending: dict[str, dict[str, tuple[int, Incoming]]] = {}
+        # app -> call id (or line number, for a call without one) -> (line number, call)
+        self.pending: dict[str, dict[str | int, tuple[int, object]]] = {}
         try:
             source = (
                 sys.stdin if options["file"] == "-" else open(options["file"], encoding="utf-8")
@@ -45,22 +46,23 @@ class Command(BaseCommand):
     def read_line(self, number: int, line: str, app: str | None) -> None:
         try:
             data = json.loads(line, parse_constant=reject_constant)
-            app = app or (data.get("app_name") if isinstance(data, dict) else None)
-            if not app:
-                raise IngestError("app_name is missing (or pass --app)")
-            check_app_name(app)
-            incoming = parse_call(app, data)
-        except (ValueError, IngestError) as e:
+        except ValueError as e:
             self.fail(number, e)
             return
-        if incoming.call.id in self.pending.get(app, {}):
+        app = app or (data.get("app_name") if isinstance(data, dict) else None)
+        if not app:
+            self.fail(number, IngestError("app_name is missing (or pass --app)"))
+            return
+        call_id = data.get("id") if isinstance(data, dict) else None
+        key = call_id if isinstance(call_id, str) and call_id else number
+        if key in self.pending.get(app, {}):
             self.flush()  # a repeated id goes into the next transaction, after the first
-        self.pending.setdefault(app, {})[incoming.call.id] = (number, incoming)
+        self.pending.setdefault(app, {})[key] = (number, data)
 
     def flush(self) -> None:
         for app, batch in self.pending.items():
-            numbers, incomings = zip(*batch.values(), strict=True)
-            results, errors = store_each(app, list(incomings))
+            numbers, posted = zip(*batch.values(), strict=True)
+            results, errors = receive_each(app, list(posted))
             self.count(results)
             for index, error in errors.items():
                 self.fail(numbers[index], error)

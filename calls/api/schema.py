@@ -1,7 +1,7 @@
 """What the served OpenAPI schema says the API answers and accepts.
 
-These serializers describe the JSON; they shape nothing (that is `call_json` in calls/api.py).
-tests/test_api_schema.py checks on a live server that every answer matches them.
+These serializers describe the JSON; they shape nothing (that is `Call.to_fn_json()`).
+tests/api/test_schema.py checks on a live server that every answer matches them.
 """
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -155,14 +155,18 @@ def fn_list_parameters() -> list[OpenApiParameter]:
     ]
 
 
-class TokenScheme(OpenApiAuthenticationExtension):
-    target_class = "calls.auth.TokenAuthentication"
-    name = "tokenAuth"
+def register_token_scheme() -> None:
+    """Tell drf-spectacular how TokenAuthentication is sent (`Authorization: Token <key>`);
+    an extension registers itself when its class is made, so the class is made here."""
 
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "`Token <key>`; make a key with `manage.py create_api_token NAME`",
-        }
+    class TokenScheme(OpenApiAuthenticationExtension):
+        target_class = "calls.api.auth.TokenAuthentication"
+        name = "tokenAuth"
+
+        def get_security_definition(self, auto_schema):
+            return {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "`Token <key>`; make a key with `manage.py create_api_token NAME`",
+            }

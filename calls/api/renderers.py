@@ -1,5 +1,5 @@
-"""How the API writes its answers. Kept apart from calls/api.py because DRF imports its
-default renderer while it imports its own views."""
+"""How the API writes its answers. Kept apart from the views because DRF imports its default
+renderer while it imports its own views."""
 
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 

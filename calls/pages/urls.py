@@ -1,15 +1,18 @@
-"""The dashboard's pages. App names and call ids match anything but a slash or a NUL
-character (which PostgreSQL cannot compare), so odd names reach a 404, never a 500."""
+"""The dashboard's pages. App names and call ids match anything but a slash; text that no
+database can compare (calls.text) matches nothing, so odd names reach a 404, never a 500."""
 
 from django.urls import path, register_converter
 
-from calls import views
+from calls.pages import views
+from calls.text import unstorable
 
 
 class NameConverter:
-    regex = "[^/\x00]+"
+    regex = "[^/]+"
 
     def to_python(self, value: str) -> str:
+        if unstorable(value):
+            raise ValueError(value)  # no match: a 404
         return value
 
     def to_url(self, value: str) -> str:

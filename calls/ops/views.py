@@ -13,12 +13,9 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from calls import metrics
+from calls.api.errors import error_response
 
 logger = logging.getLogger(__name__)
-
-
-def fn_error(message: str, status: int) -> JsonResponse:
-    return JsonResponse({"error": {"message": message}}, status=status)
 
 
 @require_GET
@@ -36,10 +33,10 @@ def readyz(request: HttpRequest) -> JsonResponse:
         unapplied = executor.migration_plan(executor.loader.graph.leaf_nodes())
     except DatabaseError:
         logger.exception("readiness: the database is unreachable")
-        return fn_error("Database is unreachable", 503)
+        return error_response("Database is unreachable", 503)
     if unapplied:
         names = ", ".join(f"{migration.app_label}.{migration.name}" for migration, _ in unapplied)
-        return fn_error(f"Database migrations are not applied: {names}", 503)
+        return error_response(f"Database migrations are not applied: {names}", 503)
     return JsonResponse({"status": "ok"})
 
 
@@ -61,5 +58,5 @@ def allowed_to_scrape(request: HttpRequest) -> bool:
 @require_GET
 def scrape(request: HttpRequest) -> HttpResponse:
     if not allowed_to_scrape(request):
-        return fn_error("Not allowed to read metrics", 403)
+        return error_response("Not allowed to read metrics", 403)
     return HttpResponse(generate_latest(metrics.registry()), content_type=CONTENT_TYPE_LATEST)

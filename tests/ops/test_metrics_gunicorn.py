@@ -15,7 +15,8 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT
+
 REQUESTS = 60
 
 

@@ -37,9 +37,10 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
+from calls.fntime import NS_PER_SECOND, format_timestamp  # noqa: E402
 from calls.ids import new_id  # noqa: E402
 from calls.models import ApiToken, App, Call  # noqa: E402
-from calls.stats import NS_PER_SECOND, dump_points, format_timestamp  # noqa: E402
+from calls.stats import dump_points  # noqa: E402
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 CALLS = 200_000

@@ -17,7 +17,7 @@ def run(make_call, path, seconds, created=T0, status="success", peak=None):
         created=created,
         started_at=created,
         completed_at=created + timedelta(seconds=seconds),
-        peak_mem_usage=peak,
+        metrics=None if peak is None else {"mem_usage": peak},
     )
 
 

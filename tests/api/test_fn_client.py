@@ -3,7 +3,6 @@ validation on, works against a live fnweb unchanged."""
 
 import json
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -11,17 +10,16 @@ import yaml
 from bravado.client import SwaggerClient
 from bravado.exception import HTTPNotFound
 
+from calls.fntime import NS_PER_SECOND
 from calls.models import CallLog
-from calls.stats import NS_PER_SECOND, dump_points
-from tests.conftest import T0
-
-SWAGGER_V1 = Path(__file__).resolve().parents[2] / "shared" / "fn-api" / "swagger-v1.yml"
+from calls.stats import dump_points
+from tests.conftest import FN_SWAGGER, T0
 
 
 @pytest.fixture
 def fn_client(live_server):
     # Through JSON, as Swagger tools read YAML: response codes like 200 become "200".
-    spec = json.loads(json.dumps(yaml.safe_load(SWAGGER_V1.read_text())))
+    spec = json.loads(json.dumps(yaml.safe_load(FN_SWAGGER.read_text())))
     spec["host"] = urlsplit(live_server.url).netloc  # the spec names Fn's 127.0.0.1:8080
     spec["schemes"] = ["http"]
     config = {"validate_responses": True, "validate_swagger_spec": True, "use_models": False}

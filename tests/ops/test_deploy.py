@@ -5,9 +5,9 @@ import os
 import secrets
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT
+
 # The README's production environment (section "Production").
 PRODUCTION = {
     "DEBUG": "false",

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from calls.views import PER_PAGE
+from calls.pages.paging import PER_PAGE
 from tests.conftest import T0
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +25,7 @@ def calls(make_call):
             path="/a" if i % 2 else "/b",
             created=T0 + timedelta(minutes=i),
             status="error" if i % 3 == 0 else "success",
-            peak_mem_usage=(i + 1) * 1024 * 1024,
-            peak_cpu_total=10.0 * i,
+            metrics={"mem_usage": (i + 1) * 1024 * 1024, "cpu_total": 10 * i},
         )
         for i in range(6)
     ]

@@ -5,33 +5,9 @@ import ipaddress
 from datetime import timedelta
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from calls.stats import MIB
-from tests.conftest import T0
-
-
-def scrape(client, **headers) -> dict:
-    """{(sample name, {label: value} as sorted tuples): value} of one scrape."""
-    response = client.get("/metrics", **headers)
-    assert response.status_code == 200, response.content
-    assert response["Content-Type"].startswith("text/plain; version=")
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(response.content.decode())
-        for sample in family.samples
-    }
-
-
-def growth(client, action) -> dict:
-    """How much each sample grew while `action` ran (metrics live as long as the process)."""
-    before = scrape(client)
-    action()
-    return {key: value - before.get(key, 0) for key, value in scrape(client).items()}
-
-
-def labels(**values) -> tuple:
-    return tuple(sorted(values.items()))
+from tests.conftest import T0, growth, labels, scrape
 
 
 def point(second: int, **metrics) -> dict:

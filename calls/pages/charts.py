@@ -8,7 +8,8 @@ under its chart print the same figure.
 from dataclasses import dataclass
 from datetime import datetime
 
-from calls.stats import MIB, NS_PER_SECOND, Point, counter_rates, series, summarize, to_ns
+from calls.fntime import NS_PER_SECOND, to_ns
+from calls.stats import MIB, Point, counter_rates, series, summarize
 
 KIB = 1024
 FIGURES = ("min", "max", "average", "median", "p95")
@@ -40,7 +41,7 @@ GROUPS = (
     Group("disk", "Disk", "KiB/s", KIB, (("disk_read", "read"), ("disk_write", "written")), True),
 )
 # mem_limit is a ceiling, not a measurement: drawn dashed.
-LIMIT = "mem_limit"
+MEM_LIMIT = "mem_limit"
 # Compared one metric at a time; user and kernel CPU are parts of the total.
 COMPARED = ("cpu_total", "mem_usage", "net_rx", "net_tx", "disk_read", "disk_write")
 
@@ -79,7 +80,7 @@ def call_charts(points: list[Point], started_at: datetime | None) -> list[dict]:
     for group in GROUPS:
         present = [(key, label) for key, label in group.metrics if key in summary]
         datasets = [
-            {"label": label, "data": line(points, key, group, zero), "dashed": key == LIMIT}
+            {"label": label, "data": line(points, key, group, zero), "dashed": key == MEM_LIMIT}
             for key, label in present
         ]
         rows = [

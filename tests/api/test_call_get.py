@@ -2,7 +2,8 @@
 
 import pytest
 
-from calls.stats import NS_PER_SECOND, dump_points
+from calls.fntime import NS_PER_SECOND
+from calls.stats import dump_points
 
 pytestmark = pytest.mark.django_db
 

@@ -10,11 +10,12 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 
+from calls.fntime import NS_PER_SECOND, format_timestamp, parse_timestamp
 from calls.ids import ALPHABET
 from calls.ingest import parse_batch, store
 from calls.models import App, Call, CallLog
-from calls.stats import MAX_METRIC, NS_PER_SECOND, format_timestamp, parse_timestamp
-from tests.test_metrics import growth, labels
+from calls.stats import MAX_METRIC
+from tests.conftest import growth, labels
 
 pytestmark = pytest.mark.django_db
 
@@ -154,7 +155,7 @@ def test_it_keeps_the_log_when_a_replacing_report_has_none(api):
         (fn_call(error=["x"]), "calls[1].error must be a string"),
         (fn_call(log="a\x00b"), "calls[1].log must not contain NUL characters"),
         (fn_call(stats=[{"timestamp": "2017-11-27T14:52:59Z", "metrics": {"a\x00": 1}}]),
-         "calls[1].stats[0].metrics has a name with a NUL character"),
+         "calls[1].stats[0].metrics name must not contain NUL characters"),
         (fn_call(colour="red"), "calls[1].colour is not a field of a call"),
         (fn_call(app_name="other"), "calls[1].app_name 'other' differs from app 'myapp'"),
         (fn_call(id="c0"), "calls[1].id repeats calls[0].id"),

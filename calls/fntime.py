@@ -1,0 +1,74 @@
+"""Times as Fn writes them: RFC 3339 on the wire, whole nanoseconds inside, Go's zero time for
+"never set". No Django here.
+
+Python's datetime stops at microseconds, and Fn's stats reduction works in nanoseconds, so
+exact times are integers of nanoseconds since the Unix epoch; datetimes are for the database.
+"""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+NS_PER_SECOND = 1_000_000_000
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?([Zz]|[+-]\d\d:\d\d)"
+)
+
+# How Go prints a time.Time that was never set; Fn sends and shows it for "not yet".
+GO_ZERO_TIME = "0001-01-01T00:00:00.000Z"
+
+
+def to_ns(moment: datetime) -> int:
+    """Nanoseconds since the epoch of an aware datetime (which holds whole microseconds)."""
+    return (moment - _EPOCH) // timedelta(microseconds=1) * 1000
+
+
+def from_ns(ns: int) -> datetime:
+    """The aware UTC datetime of nanoseconds since the epoch, truncated to microseconds."""
+    return _EPOCH + timedelta(microseconds=ns // 1000)
+
+
+def parse_timestamp(text: str) -> int:
+    """Nanoseconds since the epoch of an RFC 3339 date-time; a time zone offset is required."""
+    match = _RFC3339.fullmatch(text)
+    if not match:
+        raise ValueError(f"{text!r} is not an RFC 3339 date-time with a time zone")
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
+    moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
+    if offset not in ("Z", "z"):
+        sign = 1 if offset[0] == "+" else -1
+        try:
+            moment -= sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
+        except OverflowError:  # 9999-12-31T23:00:00-02:00 is in year 10000
+            raise ValueError(f"{text!r} is outside years 1 to 9999 in UTC") from None
+    seconds = (moment.replace(tzinfo=UTC) - _EPOCH) // timedelta(seconds=1)
+    return seconds * NS_PER_SECOND + int((fraction or "0").ljust(9, "0"))
+
+
+GO_ZERO_TIME_NS = parse_timestamp(GO_ZERO_TIME)
+
+
+def format_timestamp(ns: int) -> str:
+    """Fn's wire format: RFC 3339 in UTC with exactly three fractional digits (truncated)."""
+    moment = from_ns(ns)
+    # Spelled out rather than %Y, which drops the leading zeros of years before 1000 on glibc.
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+
+
+def format_datetime(moment: datetime | None) -> str:
+    """A stored time on Fn's wire: Go's zero time when it was never set."""
+    return GO_ZERO_TIME if moment is None else format_timestamp(to_ns(moment))
+
+
+# Unix seconds outside what every database's datetime column holds are clamped to these.
+_EARLIEST_SECONDS, _LATEST_SECONDS = (
+    to_ns(datetime(year, month, day, tzinfo=UTC)) // NS_PER_SECOND
+    for year, month, day in ((1000, 1, 1), (9999, 12, 31))
+)
+
+
+def from_unix_seconds(seconds: int) -> datetime:
+    """Unix seconds as an aware datetime, clamped to years 1000 to 9999, which every database
+    stores (a filter far outside that range means "no bound" all the same)."""
+    return from_ns(min(max(seconds, _EARLIEST_SECONDS), _LATEST_SECONDS) * NS_PER_SECOND)
