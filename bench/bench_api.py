@@ -48,7 +48,7 @@ APPS = 4
 LISTED = "app1"
 
 
-def best_of(repeats: int, action) -> float:
+def median_of(repeats: int, action) -> float:
     """The median of several timings of action(), in seconds."""
     timings = []
     for _ in range(repeats):
@@ -79,11 +79,11 @@ def fill() -> list[str]:
 
 def deep_pages(client: Client, ids: list[str]) -> list[tuple[str, float, str]]:
     url = f"/v1/apps/{LISTED}/calls?per_page=100&stats=false"
-    first = best_of(20, lambda: client.get(url))
-    last = best_of(20, lambda: client.get(f"{url}&cursor={ids[-101]}"))
+    first = median_of(20, lambda: client.get(url))
+    last = median_of(20, lambda: client.get(f"{url}&cursor={ids[-101]}"))
     calls = Call.objects.filter(app_id=LISTED).order_by("-id").only("id")
-    offset_first = best_of(20, lambda: list(calls[:100]))
-    offset_last = best_of(20, lambda: list(calls[len(ids) - 100 : len(ids)]))
+    offset_first = median_of(20, lambda: list(calls[:100]))
+    offset_last = median_of(20, lambda: list(calls[len(ids) - 100 : len(ids)]))
     return [
         ("keyset: last page / first page", last / first, "target <= 2"),
         ("baseline OFFSET: last page / first page", offset_last / offset_first, "for comparison"),
@@ -106,8 +106,8 @@ def lean_lists(client: Client) -> list[tuple[str, float, str]]:
     url = "/v1/apps/fat/calls?per_page=100"
     full_bytes = len(client.get(url).content)
     lean_bytes = len(client.get(url + "&stats=false").content)
-    full = best_of(10, lambda: client.get(url))
-    lean = best_of(10, lambda: client.get(url + "&stats=false"))
+    full = median_of(10, lambda: client.get(url))
+    lean = median_of(10, lambda: client.get(url + "&stats=false"))
     return [
         (f"stats=false bytes / full bytes ({full_bytes:,} B full)", lean_bytes / full_bytes,
          "target <= 0.05"),
@@ -128,7 +128,7 @@ def ingest(client: Client) -> list[tuple[str, float, str]]:
                                "created_at": format_timestamp(start + n * NS_PER_SECOND)}]})
         for n in range(20)
     ]  # fmt: skip
-    parse = best_of(5, lambda: [json.loads(body) for body in bodies])
+    parse = median_of(5, lambda: [json.loads(body) for body in bodies])
     posts = iter(bodies * 5)
 
     def post_all():
@@ -138,7 +138,7 @@ def ingest(client: Client) -> list[tuple[str, float, str]]:
                                    HTTP_AUTHORIZATION=f"Token {token}")  # fmt: skip
             assert response.status_code == 201, response.content
 
-    posting = best_of(5, post_all)
+    posting = median_of(5, post_all)
     return [("ingest 3,600-point calls / json.loads of the same bodies", posting / parse,
              "for tracking")]  # fmt: skip
 

@@ -1,8 +1,8 @@
 """Retention benchmark: does purging a million old calls hold up reads and ingest?
 
-    make bench                              # runs this after bench/api.py
+    make bench                              # runs this after bench/bench_api.py
     DATABASE_URL=postgres://... make bench  # or PostgreSQL, MariaDB
-    PURGE_CALLS=200000 python bench/purge.py  # a smaller table, for a quick look
+    PURGE_CALLS=200000 python bench/bench_purge.py  # a smaller table, for a quick look
 
 In a throwaway database it stores PURGE_CALLS (default 1,000,000) calls created 60 days ago
 and a few recent ones, then measures, from a second thread, what a dashboard reader and a

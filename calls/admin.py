@@ -81,8 +81,8 @@ class CallAdmin(admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         """Calls whose id starts with the term or whose path contains it."""
-        found = search_ignoring_case(queryset, search_term, id="startswith", path="contains")
-        return found, False
+        matching = search_ignoring_case(queryset, search_term, id="startswith", path="contains")
+        return matching, False
 
     def has_add_permission(self, request):
         return False  # calls arrive through ingest

@@ -1,6 +1,7 @@
 import hashlib
 import secrets
 from collections.abc import Callable
+from datetime import datetime
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -57,6 +58,26 @@ class CallQuerySet(models.QuerySet):
 
     def for_api(self, with_stats: bool = True) -> "CallQuerySet":
         return self.only(*FN_COLUMNS, "stats") if with_stats else self.only(*FN_COLUMNS)
+
+    def matching(
+        self,
+        path: str = "",
+        status: str = "",
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+    ) -> "CallQuerySet":
+        """The filters of the API's and the dashboard's lists; an empty one filters nothing.
+        The time bounds are exclusive, as Fn's from_time and to_time are."""
+        calls = self
+        if path:
+            calls = calls.filter(path=path)
+        if status:
+            calls = calls.filter(status=status)
+        if created_after:
+            calls = calls.filter(created_at__gt=created_after)
+        if created_before:
+            calls = calls.filter(created_at__lt=created_before)
+        return calls
 
     def newest_first(self, before: str = "") -> "CallQuerySet":
         """Keyset order: ids grow with time, so a page is an index range below the cursor

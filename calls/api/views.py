@@ -85,16 +85,10 @@ def calls(request, app: str) -> Response:
     if request.method == "POST":
         return ingest_calls(request, app)
     query = CallsQuery.read(request.query_params)
-    matching = Call.objects.filter(app_id=app).for_api(query["stats"])
-    if query["path"]:
-        matching = matching.filter(path=query["path"])
-    if query["status"]:
-        matching = matching.filter(status=query["status"])
-    if query["from_time"]:
-        matching = matching.filter(created_at__gt=query["from_time"])
-    if query["to_time"]:
-        matching = matching.filter(created_at__lt=query["to_time"])
-    page = list(matching.newest_first(query["cursor"])[: query["per_page"]])
+    matching = Call.objects.filter(app_id=app).matching(
+        query["path"], query["status"], query["from_time"], query["to_time"]
+    )
+    page = list(matching.for_api(query["stats"]).newest_first(query["cursor"])[: query["per_page"]])
     if not page:
         require_app(app)
     return Response(

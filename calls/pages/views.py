@@ -65,16 +65,7 @@ def calls_list(request: HttpRequest, app: str) -> HttpResponse:
         return render(request, "calls_list.html", context, status=400)
 
     wanted = form.cleaned_data
-    if wanted["path"]:
-        calls = calls.filter(path=wanted["path"])
-    if wanted["status"]:
-        calls = calls.filter(status=wanted["status"])
-    # Exclusive bounds, as Fn's from_time and to_time and the summaries above the list.
-    if wanted["since"]:
-        calls = calls.filter(created_at__gt=wanted["since"])
-    if wanted["until"]:
-        calls = calls.filter(created_at__lt=wanted["until"])
-
+    calls = calls.matching(wanted["path"], wanted["status"], wanted["since"], wanted["until"])
     page, newer, older = keyset_page(calls.for_list(), wanted["cursor"], wanted["after"])
     summary_since = wanted["since"] or (wanted["until"] or timezone.now()) - WINDOWS[DEFAULT_WINDOW]
     filters = request.GET.copy()

@@ -1,5 +1,5 @@
 // Draws the charts of the call detail and compare pages from the #chart-data block
-// (built by calls/charts.py: values already in each chart's display unit).
+// (built by calls/pages/charts.py: values already in each chart's display unit).
 // Without Chart.js the page keeps its "charts are unavailable" notice and its tables.
 "use strict";
 

@@ -1,59 +1,19 @@
 """POST /v1/apps/{app}/calls: authenticated, validated, reduced, idempotent, all or nothing."""
 
-import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django import db
-from django.contrib.auth.models import User
 from django.db import connection
-from django.test import Client
 
-from calls.fntime import NS_PER_SECOND, format_timestamp, parse_timestamp
 from calls.ids import ALPHABET
 from calls.ingest import parse_batch, store
 from calls.models import App, Call, CallLog
 from calls.stats import MAX_METRIC
-from tests.conftest import growth, labels
+from tests.api.conftest import fn_call, post, raw_stats
 
 pytestmark = pytest.mark.django_db
-
-START = parse_timestamp("2017-11-27T14:52:53.123Z")
-
-
-def fn_call(**fields):
-    call = {
-        "status": "success",
-        "path": "/hello",
-        "created_at": "2017-11-27T14:52:53.123Z",
-        "started_at": "2017-11-27T14:52:53.200Z",
-        "completed_at": "2017-11-27T14:53:03.000Z",
-    }
-    call.update(fields)
-    return {key: value for key, value in call.items() if value is not None}
-
-
-def raw_stats(count, **metrics):
-    return [
-        {
-            "timestamp": format_timestamp(START + i * NS_PER_SECOND),
-            "metrics": {"cpu_total": i, **metrics},
-        }
-        for i in range(count)
-    ]
-
-
-def post(client, body, app="myapp", status=201, **extra):
-    data = body if isinstance(body, str | bytes) else json.dumps(body)
-    response = client.post(
-        f"/v1/apps/{app}/calls", data, content_type=extra.pop("content_type", "application/json"),
-        **extra,
-    )  # fmt: skip
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/json; charset=utf-8"
-    return response.json()
-
 
 def test_it_stores_a_call_reducing_its_stats(api):
     body = post(api, {"call": fn_call(id="c1", log="hello\n", stats=raw_stats(700))})
@@ -267,78 +227,6 @@ def test_it_stores_each_call_once_when_the_same_batch_races_itself():
         assert sum(created) == 50, created
         assert all(len(result) == 50 for result in results)
     assert Call.objects.count() == 5 * 50
-
-
-def test_it_needs_a_token(client):
-    response = client.post(
-        "/v1/apps/myapp/calls", {"call": fn_call()}, content_type="application/json"
-    )
-    assert response.status_code == 401
-    assert response["WWW-Authenticate"] == "Token"
-    assert response.json() == {
-        "error": {"message": "Authentication credentials were not provided."}
-    }
-    assert not Call.objects.exists()
-
-
-@pytest.mark.parametrize("header", ["Token wrong", "Token", "Token a b"])
-def test_it_refuses_a_wrong_token(client, token, header):
-    body = post(client, {"call": fn_call()}, status=401, HTTP_AUTHORIZATION=header)
-    assert body["error"]["message"].startswith("Invalid token")
-
-
-def test_it_lets_staff_ingest_with_their_session(client):
-    client.force_login(User.objects.create(username="ops", is_staff=True))
-    post(client, {"call": fn_call(id="c1")})
-    client.force_login(User.objects.create(username="viewer"))
-    assert post(client, {"call": fn_call(id="c2")}, status=403)["error"]["message"].startswith(
-        "You do not have permission"
-    )
-
-
-def test_it_needs_the_csrf_token_with_a_staff_session():
-    # A page on another site must not be able to ingest through a signed-in browser.
-    browser = Client(enforce_csrf_checks=True)
-    browser.force_login(User.objects.create(username="ops", is_staff=True))
-    body = post(browser, {"call": fn_call(id="c1")}, status=403)
-    assert body["error"]["message"].startswith("CSRF Failed")
-    assert not Call.objects.exists()
-    browser.get("/admin/")  # a page with a form sets the CSRF cookie
-    post(browser, {"call": fn_call(id="c1")}, HTTP_X_CSRFTOKEN=browser.cookies["csrftoken"].value)
-    assert Call.objects.filter(pk="c1").exists()
-
-
-def test_it_counts_what_it_ingests_and_rejects_in_the_metrics(api):
-    good = {"calls": [fn_call(id="m1", stats=raw_stats(700)), fn_call(id="m2")]}
-    bad = {"calls": [fn_call(), fn_call(), fn_call(status="exploded")]}
-    grew = growth(api, lambda: (post(api, good), post(api, bad, status=400)))
-
-    ok = labels(app="myapp", path="/hello", status="success")
-    assert grew[("fnweb_ingest_calls_total", ok)] == 2
-    assert grew[("fnweb_ingest_points_received_total", ())] == 700
-    assert grew[("fnweb_ingest_points_stored_total", ())] == 240
-    assert grew[("fnweb_ingest_batches_total", labels(status="accepted"))] == 1
-    assert grew[("fnweb_ingest_batches_total", labels(status="rejected"))] == 1
-    assert grew[("fnweb_ingest_calls_rejected_total", labels(app="myapp"))] == 3
-    assert grew[("fnweb_call_duration_seconds_count", ok)] == 2
-    # Sent again, nothing is stored, so nothing is counted.
-    assert growth(api, lambda: post(api, good))[("fnweb_ingest_calls_total", ok)] == 0
-
-
-def test_it_observes_a_call_reported_running_then_finished_once(api):
-    # A running report already has a start and stats; only the final one is observed.
-    running = fn_call(id="r1", status="running", completed_at=None, stats=raw_stats(5, mem_usage=7))
-    finished = fn_call(id="r1", stats=raw_stats(10, mem_usage=9))
-    grew = growth(api, lambda: (post(api, {"call": running}), post(api, {"call": finished})))
-    route = labels(app="myapp", path="/hello")
-    running, success = (labels(**dict(route), status=s) for s in ("running", "success"))
-    assert grew[("fnweb_ingest_calls_total", running)] == 1
-    assert grew[("fnweb_ingest_calls_total", success)] == 1
-    assert grew[("fnweb_call_duration_seconds_count", success)] == 1
-    assert grew[("fnweb_call_peak_memory_bytes_count", route)] == 1
-    assert grew[("fnweb_call_peak_memory_bytes_sum", route)] == 9
-    assert grew[("fnweb_call_peak_cpu_percent_count", route)] == 1
-    assert grew[("fnweb_call_network_bytes_count", route)] == 1
 
 
 def test_it_stores_a_call_sent_with_null_stats_as_having_none(api):

@@ -74,6 +74,7 @@ def test_it_asks_for_two_to_four_calls(client, calls, count):
 def test_it_counts_a_call_picked_twice_once(client, calls):
     response = client.get("/apps/myapp/compare/", {"ids": [calls[0].id, calls[0].id]})
     assert response.status_code == 400
+    assert "(you picked 1)" in response.content.decode()
 
 
 def test_it_answers_404_for_calls_of_other_apps(client, calls, make_call):
