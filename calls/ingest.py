@@ -5,16 +5,14 @@ all accept exactly the same fields, give the same messages and count the same me
 """
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
-
-from django.db import IntegrityError, transaction
 
 from calls import metrics
 from calls.fntime import GO_ZERO_TIME_NS, from_ns, parse_timestamp
 from calls.ids import new_id
-from calls.models import App, Call, CallLog
-from calls.stats import Point, StatsError, counter_total, parse_points, reduce_points
+from calls.models import Call
+from calls.stats import StatsError, parse_points, reduce_points
+from calls.storing import Incoming, IngestError, store, store_each
 from calls.text import unstorable
 
 # The fields a call is posted with: Fn's Call as Fn stored it, plus its log. The OpenAPI
@@ -32,24 +30,6 @@ FN_FIELDS_NOT_STORED = {
 APP_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
 # Ids end up in URL paths (/calls/{id}), so they keep to characters that need no escaping.
 CALL_ID = re.compile(r"[A-Za-z0-9_.:~-]{1,255}")
-
-
-class IngestError(Exception):
-    """A call that cannot be stored; nothing of its batch is stored."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-@dataclass
-class Incoming:
-    call: Call
-    log: str | None
-    points_received: int
-    points: list[Point]  # as stored, after reduction
-    created: bool = False  # set by store() once the call is a new row
 
 
 def check_app_name(name: str) -> None:
@@ -183,100 +163,3 @@ def receive_each(app_name: str, posted: list[object]) -> tuple[list[dict], dict[
     return results, errors
 
 
-def store(app_name: str, batch: list[Incoming]) -> list[dict]:
-    """Store a validated batch in one transaction: new calls are created, calls stored as
-    unfinished are replaced, finished calls stay as they are (so a retried send is harmless).
-
-    Returns `{"id", "created"}` per call, in the batch's order.
-    """
-    try:
-        stored = _store(app_name, batch)
-    except IntegrityError:
-        # Another request stored one of these ids between our read and our insert: once more,
-        # now that the row is visible, and it is treated like any stored call.
-        try:
-            stored = _store(app_name, batch)
-        except IntegrityError:
-            raise IngestError("A call id in this batch conflicts with a stored call", 409) from None
-    count_stored(stored)
-    return [{"id": incoming.call.id, "created": incoming.created} for incoming in batch]
-
-
-def store_each(app_name: str, batch: list[Incoming]) -> tuple[list[dict], dict[int, IngestError]]:
-    """Store what can be stored: the batch in one transaction, or when one call spoils it,
-    each call alone. Returns store()'s results and the errors by position in the batch."""
-    try:
-        return store(app_name, batch), {}
-    except IngestError:
-        results, errors = [], {}
-        for index, incoming in enumerate(batch):
-            try:
-                results += store(app_name, [incoming])
-            except IngestError as e:
-                errors[index] = e
-        return results, errors
-
-
-def _store(app_name: str, batch: list[Incoming]) -> list[Incoming]:
-    """The calls of the batch that were written (created or replaced), in one transaction."""
-    ids = [incoming.call.id for incoming in batch]
-    with transaction.atomic():
-        App.objects.get_or_create(name=app_name)
-        stored = {
-            pk: (app, status)
-            for pk, app, status in Call.objects.filter(pk__in=ids).values_list(
-                "pk", "app_id", "status"
-            )
-        }
-        new, replaced = [], []
-        for incoming in batch:
-            if incoming.call.id not in stored:
-                new.append(incoming)
-                continue
-            app, status = stored[incoming.call.id]
-            if app != app_name:
-                raise IngestError(f"Call {incoming.call.id} is stored in another app", 409)
-            if status in Call.UNFINISHED:
-                replaced.append(incoming)
-        Call.objects.bulk_create([incoming.call for incoming in new])
-        for incoming in replaced:
-            incoming.call.save(force_update=True)
-        logged = [incoming for incoming in new + replaced if incoming.log is not None]
-        # A replacing report that carries a log replaces the log too; without one, it stays.
-        CallLog.objects.filter(
-            call_id__in=[incoming.call.id for incoming in replaced if incoming.log is not None]
-        ).delete()
-        CallLog.objects.bulk_create(
-            [CallLog(call_id=incoming.call.id, text=incoming.log) for incoming in logged]
-        )
-    for incoming in new:
-        incoming.created = True
-    return new + replaced
-
-
-def count_stored(stored: list[Incoming]) -> None:
-    """Count a stored batch in the metrics: its calls, its points, and each finished call's
-    figures. `stored` holds the calls written (created, or replacing an unfinished report).
-    Only finished calls are observed: an unfinished one is observed when its final report
-    replaces it, and a finished call is never replaced, so each call counts once."""
-    metrics.BATCHES.labels("accepted").inc()
-    metrics.POINTS_RECEIVED.inc(sum(incoming.points_received for incoming in stored))
-    for incoming in stored:
-        call, points = incoming.call, incoming.points
-        metrics.CALLS_INGESTED.labels(call.app_id, call.path, call.status).inc()
-        metrics.POINTS_STORED.inc(len(points))
-        if call.status in Call.UNFINISHED:
-            continue
-        if call.duration is not None:
-            metrics.CALL_DURATION.labels(call.app_id, call.path, call.status).observe(
-                call.duration.total_seconds()
-            )
-        if call.peak_cpu_total is not None:
-            metrics.CALL_PEAK_CPU.labels(call.app_id, call.path).observe(call.peak_cpu_total)
-        if call.peak_mem_usage is not None:
-            metrics.CALL_PEAK_MEMORY.labels(call.app_id, call.path).observe(call.peak_mem_usage)
-        if points:
-            network = counter_total(points, "net_rx") + counter_total(points, "net_tx")
-            disk = counter_total(points, "disk_read") + counter_total(points, "disk_write")
-            metrics.CALL_NETWORK.labels(call.app_id, call.path).observe(network)
-            metrics.CALL_DISK.labels(call.app_id, call.path).observe(disk)

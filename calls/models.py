@@ -28,6 +28,33 @@ class App(models.Model):
         return self.name
 
 
+class CallPath(models.Model):
+    """A path an app's calls were made on: kept by ingest as calls arrive (and stays when they
+    are purged), so the dashboard lists an app's paths without reading its calls."""
+
+    # No foreign key constraint: on MariaDB/MySQL the key would need the app name's binary
+    # collation at creation (migration 0004 sets it), and apps are never deleted.
+    app = models.ForeignKey(
+        App, models.DO_NOTHING, db_column="app_name", db_constraint=False, related_name="paths"
+    )
+    path = models.CharField(max_length=256)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["app", "path"], name="callpath_app_path")]
+
+    def __str__(self) -> str:
+        return f"{self.app_id} {self.path}"
+
+    @classmethod
+    def record(cls, app_name: str, paths: set[str]) -> None:
+        """Make sure the app and these paths of it are stored, as every write of calls must;
+        rows already there are left alone, whoever wrote them a moment ago."""
+        App.objects.bulk_create([App(name=app_name)], ignore_conflicts=True)
+        # Sorted: the same order in every transaction.
+        rows = [cls(app_id=app_name, path=path) for path in sorted(paths)]
+        cls.objects.bulk_create(rows, ignore_conflicts=True)
+
+
 class PeakField(models.FloatField):
     """The largest value of one metric over the call's stats, worked out on every write
     (save() and bulk_create() alike), so it never disagrees with the stats beside it.
@@ -96,6 +123,11 @@ class CallQuerySet(models.QuerySet):
         deleted = 0
         while ids := list(self.order_by("created_at").values_list("pk", flat=True)[:batch_size]):
             with transaction.atomic():
+                # The calls first, locked in id order, then their logs: the order ingest
+                # takes them in, so a report arriving for a call being purged waits its turn
+                # instead of deadlocking.
+                locked = Call.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+                ids = list(locked.values_list("pk", flat=True))
                 # One DELETE per table: QuerySet.delete() would load every call (stats and
                 # all) to find its log, then delete them a hundred at a time.
                 CallLog.objects.filter(call_id__in=ids).delete()
@@ -184,6 +216,15 @@ class Call(models.Model):
 
     def __str__(self) -> str:
         return self.id
+
+    @classmethod
+    def replaceable_by(cls, status: str) -> list[str]:
+        """The stored statuses a report in `status` replaces. States only move forward,
+        queued (or delayed) -> running -> finished, and a finished call is final; a report of
+        the same step replaces (a later `running` report carries more stats)."""
+        step = {cls.Status.DELAYED: 0, cls.Status.QUEUED: 0, cls.Status.RUNNING: 1}
+        reported = step.get(status, 2)
+        return [stored for stored, stored_step in step.items() if stored_step <= reported]
 
     def set_stats(self, points: list[Point]) -> None:
         """Store already-reduced points; the peaks follow when the call is written."""

@@ -9,7 +9,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from calls.fntime import to_ns
 from calls.ids import new_id
-from calls.models import ApiToken, App, Call
+from calls.models import ApiToken, Call, CallPath
 from calls.stats import dump_points
 
 # The repository, where manage.py is, for tests that start fnweb as a process.
@@ -25,7 +25,7 @@ def make_call(db):
     `metrics={...}` gives it stats of one point holding them (and so its peaks)."""
 
     def make(app="myapp", path="/hello", created=T0, metrics=None, **fields) -> Call:
-        App.objects.get_or_create(name=app)
+        CallPath.record(app, {path})
         if metrics is not None:
             fields["stats"] = dump_points([(to_ns(created), metrics)])
         fields.setdefault("status", "success")

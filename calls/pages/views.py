@@ -57,16 +57,18 @@ def apps_overview(request: HttpRequest) -> HttpResponse:
 @requires_read_access
 def calls_list(request: HttpRequest, app: str) -> HttpResponse:
     app_obj = get_object_or_404(App, name=app)
-    calls = Call.objects.filter(app=app_obj)
-    paths = list(calls.order_by("path").values_list("path", flat=True).distinct())
+    app_calls = Call.objects.filter(app=app_obj)
+    paths = list(app_obj.paths.order_by("path").values_list("path", flat=True))
     form = CallFilterForm(request.GET, paths)
     context = {"app": app_obj, "form": form, "has_calls": bool(paths)}
     if not form.is_valid():
         return render(request, "calls_list.html", context, status=400)
 
     wanted = form.cleaned_data
-    calls = calls.matching(wanted["path"], wanted["status"], wanted["since"], wanted["until"])
+    calls = app_calls.matching(wanted["path"], wanted["status"], wanted["since"], wanted["until"])
     page, newer, older = keyset_page(calls.for_list(), wanted["cursor"], wanted["after"])
+    # Paths outlive purged calls: an empty page asks (one index lookup) whether any is left.
+    context["has_calls"] = bool(page) or app_calls.exists()
     summary_since = wanted["since"] or (wanted["until"] or timezone.now()) - WINDOWS[DEFAULT_WINDOW]
     filters = request.GET.copy()
     for key in ("cursor", "after"):

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from calls.demo import PROFILES, demo_call
-from calls.models import App, Call, CallLog
+from calls.models import Call, CallLog, CallPath
 
 
 class Command(BaseCommand):
@@ -30,7 +30,8 @@ class Command(BaseCommand):
             calls.append(call)
             logs.append(log)
         with transaction.atomic():
-            App.objects.bulk_create([App(name=name) for name in PROFILES], ignore_conflicts=True)
+            for app, paths in PROFILES.items():
+                CallPath.record(app, set(paths))
             Call.objects.bulk_create(calls, batch_size=100)
             CallLog.objects.bulk_create(logs, batch_size=100)
         self.stdout.write(f"Created {len(calls)} demo calls in apps {', '.join(PROFILES)}.")
