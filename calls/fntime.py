@@ -11,8 +11,10 @@ from datetime import UTC, datetime, timedelta
 NS_PER_SECOND = 1_000_000_000
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# ASCII digits only ([0-9], not \d, which takes any script's digits); offsets up to 23:59.
 _RFC3339 = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?([Zz]|[+-]\d\d:\d\d)"
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?"
+    r"([Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
 )
 
 # How Go prints a time.Time that was never set; Fn sends and shows it for "not yet".

@@ -27,6 +27,13 @@ FN_FIELDS_NOT_STORED = {
     "idle_timeout", "memory", "base_env", "env_vars",
 }  # fmt: skip
 
+# What one call may carry, so that no request can make fnweb store, or a list page load,
+# more than a stated amount: a day of one-a-second samples before reduction (Fn's calls
+# time out long before), Fn's own 1 MiB cap on a log, and an error text of a page or so.
+MAX_RAW_POINTS = 86_400
+MAX_LOG_LENGTH = 1024 * 1024
+MAX_ERROR_LENGTH = 64 * 1024
+
 APP_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
 # Ids end up in URL paths (/calls/{id}), so they keep to characters that need no escaping.
 CALL_ID = re.compile(r"[A-Za-z0-9_.:~-]{1,255}")
@@ -94,17 +101,27 @@ def parse_call(app_name: str, data: object, where: str = "call") -> Incoming:
         created_at=created_at,
         started_at=time("started_at"),
         completed_at=time("completed_at"),
-        error=text("error"),
+        error=text("error", max_length=MAX_ERROR_LENGTH),
     )
+    # Each time no earlier than the one before it (a call may lack any of the later ones).
+    times = [(name, getattr(call, name)) for name in ("created_at", "started_at", "completed_at")]
+    known = [(name, moment) for name, moment in times if moment is not None]
+    for (earlier, before), (later, after) in zip(known, known[1:], strict=False):
+        if after < before:
+            raise IngestError(f"{where}.{later} is before {earlier}")
     # Fn sends null for a call without stats; anything else must be a histogram.
     raw_stats = data.get("stats")
+    if isinstance(raw_stats, list) and len(raw_stats) > MAX_RAW_POINTS:
+        raise IngestError(
+            f"{where}.stats has {len(raw_stats)} points; the limit is {MAX_RAW_POINTS}", 413
+        )
     try:
         points = [] if raw_stats is None else parse_points(raw_stats)
     except StatsError as e:
         raise IngestError(f"{where}.{e}") from None
     reduced = reduce_points(points)
     call.set_stats(reduced)
-    log = text("log") if "log" in data else None
+    log = text("log", max_length=MAX_LOG_LENGTH) if "log" in data else None
     return Incoming(call=call, log=log, points_received=len(points), points=reduced)
 
 

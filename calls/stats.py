@@ -15,6 +15,10 @@ Point = tuple[int, dict[str, int]]
 
 MAX_POINTS = 240
 MAX_METRIC = 2**64 - 1
+# Fn reports 9 metrics with names under 16 characters; these bounds leave room for more while
+# capping a stored histogram at 240 points x 16 names (well under 400 KB of JSON).
+MAX_METRIC_NAMES = 16
+MAX_METRIC_NAME_LENGTH = 64
 # Metrics that only grow during a call; they are also shown as rates and totals.
 COUNTERS = ("net_rx", "net_tx", "disk_read", "disk_write")
 MIB = 2**20
@@ -32,6 +36,7 @@ def parse_points(stats: object) -> list[Point]:
     if not isinstance(stats, list):
         raise StatsError("stats must be a list of points")
     points = []
+    names: set[str] = set()
     for index, point in enumerate(stats):
         where = f"stats[{index}]"
         if not isinstance(point, dict):
@@ -55,12 +60,19 @@ def parse_points(stats: object) -> list[Point]:
         for key, value in metrics.items():
             if problem := unstorable(key):
                 raise StatsError(f"{where}.metrics name {problem}")
+            if len(key) > MAX_METRIC_NAME_LENGTH:
+                raise StatsError(
+                    f"{where}.metrics names are at most {MAX_METRIC_NAME_LENGTH} characters"
+                )
             # bool is an int subclass in Python, but true is not a byte count.
             if type(value) is not int or not 0 <= value <= MAX_METRIC:
                 raise StatsError(
                     f"{where}.metrics.{key} must be an integer from 0 to {MAX_METRIC}, "
                     f"got {value!r}"
                 )
+        names.update(metrics)
+        if len(names) > MAX_METRIC_NAMES:
+            raise StatsError(f"stats name more than {MAX_METRIC_NAMES} different metrics")
         points.append((ns, metrics))
     points.sort(key=lambda point: point[0])
     return points

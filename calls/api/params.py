@@ -10,10 +10,13 @@ from django.http import QueryDict
 from calls.api.errors import FnError
 from calls.fntime import from_unix_seconds
 from calls.models import Call
+from calls.text import unstorable
 
 DEFAULT_PER_PAGE = 30
 MAX_PER_PAGE = 100
-_INTEGER = re.compile(r"[+-]?[0-9]+")  # as Go's strconv reads them: ASCII digits only
+# As Go's strconv reads them: ASCII digits only, and no more than an int64 has (a longer
+# string is past Python's int-parsing limit, and no count or time).
+_INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
 
 
 def text_field() -> forms.CharField:
@@ -88,9 +91,12 @@ class AppsQuery(PageQuery):
             return ""
         try:
             padded = cursor + "=" * (-len(cursor) % 4)
-            return base64.b64decode(padded, altchars=b"-_", validate=True).decode()
+            name = base64.b64decode(padded, altchars=b"-_", validate=True).decode()
         except ValueError:  # not base64, or not ASCII or UTF-8
             raise forms.ValidationError("is not valid") from None
+        if unstorable(name):  # no app name holds it, and PostgreSQL cannot compare it
+            raise forms.ValidationError("is not valid")
+        return name
 
 
 def app_cursor(name: str) -> str:

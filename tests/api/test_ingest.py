@@ -26,7 +26,8 @@ def test_it_stores_a_call_reducing_its_stats(api):
 
 
 def test_it_gives_a_call_without_id_a_sortable_one_from_its_creation_time(api):
-    body = post(api, {"calls": [fn_call(), fn_call(created_at="2017-11-27T14:52:54.000Z")]})
+    later = fn_call(created_at="2017-11-27T14:52:54.000Z", started_at="2017-11-27T14:52:54.100Z")
+    body = post(api, {"calls": [fn_call(), later]})
     older, newer = (call["id"] for call in body["calls"])
     assert len(older) == 26
     assert set(older) <= set(ALPHABET)

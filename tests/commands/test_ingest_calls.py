@@ -50,10 +50,32 @@ def test_it_reports_bad_lines_by_number_and_fails(tmp_path, capsys):
     with pytest.raises(CommandError, match="3 line\\(s\\) failed"):
         ingest(tmp_path, lines, "--app", "myapp")
     err = capsys.readouterr().err
-    assert "line 2: Expecting property name" in err
+    assert "line 2: unexpected character" in err
     assert "line 3: call.status must be one of" in err
     assert "line 5: call.stats[0].metrics.x must be an integer" in err
     assert sorted(Call.objects.values_list("id", flat=True)) == ["ok1", "ok3"]
+
+
+def test_it_reports_lines_no_json_reader_should_take_and_stores_the_rest(tmp_path, capsys):
+    path = tmp_path / "calls.jsonl"
+    path.write_bytes(
+        b"\n".join(
+            [
+                line(id="ok1").encode(),
+                b"[" * 5000 + b"]" * 5000,  # nested past any sane depth
+                line(id="bad", path="/\ud800").encode(),  # json.dumps writes \ud800
+                line(id="latin", path="/cafe").replace("/cafe", "/caf\xe9").encode("latin-1"),
+                line(id="ok2").encode(),
+            ]
+        )
+    )
+    with pytest.raises(CommandError, match="3 line\\(s\\) failed"):
+        call_command("ingest_calls", str(path), "--app", "myapp")
+    err = capsys.readouterr().err
+    assert "line 2: depth limit exceeded" in err
+    assert "line 3: no low surrogate" in err
+    assert "line 4: str is not valid UTF-8" in err
+    assert sorted(Call.objects.values_list("id", flat=True)) == ["ok1", "ok2"]
 
 
 def test_it_needs_an_app_for_every_line(tmp_path, capsys):
