@@ -218,3 +218,17 @@ def _store(app_name: str, batch: list[Incoming]) -> list[Incoming]:
     for incoming in new:
         incoming.created = True
     return new + replaced
+
+
+def attach_logs(logs: dict[str, str]) -> int:
+    """Give stored calls that have no log the log that came after them: Fn writes a call's log
+    in its own statement after the call, so an importer can meet the call first. A log already
+    stored stays, as a finished call does. Texts as parse_call() accepts them. Returns how many
+    logs were added."""
+    with transaction.atomic():
+        missing = Call.objects.filter(pk__in=logs, log__isnull=True).values_list("pk", flat=True)
+        # ignore_conflicts: a log stored meanwhile by another sender is kept, not an error.
+        added = CallLog.objects.bulk_create(
+            [CallLog(call_id=pk, text=logs[pk]) for pk in missing], ignore_conflicts=True
+        )
+    return len(added)
