@@ -423,11 +423,15 @@ def test_it_follows_calls_written_while_it_runs_until_sigterm(fn_tables, tmp_pat
     state = tmp_path / "newest-id"
 
     def fn_server():
-        """Writes a call and its log once the follower has caught up, then stops it."""
+        """Writes calls as the follower goes on, one older than a call it already has, then
+        stops it as systemd would."""
         wait_for(lambda: state.exists())
+        fn.add_call(IDS[2])
+        wait_for(lambda: state.read_text() == IDS[2] + "\n")
         fn.add_call(IDS[1])
         fn.add_log(IDS[1], "written while following\n")
-        wait_for(lambda: state.read_text() == IDS[1] + "\n")
+        fn.add_call(IDS[3])
+        wait_for(lambda: state.read_text() == IDS[3] + "\n")
         os.kill(os.getpid(), signal.SIGTERM)
 
     thread = threading.Thread(target=fn_server)
@@ -436,11 +440,12 @@ def test_it_follows_calls_written_while_it_runs_until_sigterm(fn_tables, tmp_pat
         out, _ = run(fn, "--follow", "--interval", "50ms", state=state)
     finally:
         thread.join()
+    assert sorted(Call.objects.values_list("pk", flat=True)) == IDS[:4]
     assert Call.objects.get(pk=IDS[1]).log.text == "written while following\n"
     lines = out.splitlines()
+    assert len(lines) >= 3
     assert lines[0].startswith("1 calls imported")
-    assert len(lines) >= 2
-    assert sum(int(line.split()[0]) for line in lines) == 2
+    assert sum(int(line.split()[0]) for line in lines) == 4
 
 
 def wait_for(condition, timeout: float = 30) -> None:
