@@ -84,7 +84,11 @@ def peak_mib() -> float:
 
 
 def main() -> None:
-    folder = Path(tempfile.mkdtemp(prefix="fnweb-bench-import-"))
+    with tempfile.TemporaryDirectory(prefix="fnweb-bench-import-") as name:
+        measure(Path(name))
+
+
+def measure(folder: Path) -> None:
     big = fn_database(folder / "big.db", CALLS, "big")
     small = fn_database(folder / "small.db", SMALL, "small")
     with throwaway_database():
