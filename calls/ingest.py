@@ -172,9 +172,11 @@ def receive_each(app_name: str, posted: list[object]) -> tuple[list[dict], dict[
                 errors[index] = e
     except IngestError as e:
         parsed, errors = {}, dict.fromkeys(range(len(posted)), e)
-    results, store_errors = store_each(app_name, list(parsed.values()))
-    positions = list(parsed)
-    errors |= {positions[index]: error for index, error in store_errors.items()}
+    results: list[dict] = []
+    if parsed:  # else not even the app is stored
+        results, store_errors = store_each(app_name, list(parsed.values()))
+        positions = list(parsed)
+        errors |= {positions[index]: error for index, error in store_errors.items()}
     if errors:
         metrics.CALLS_REJECTED.labels(app_name).inc(len(errors))
     return results, errors

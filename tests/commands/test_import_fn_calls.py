@@ -1,135 +1,173 @@
-"""`manage.py import_fn_calls`: from a real database laid out exactly like Fn's.
-
-Always against a SQLite file; against PostgreSQL or MariaDB too when the suite runs on them
-(the Fn tables then live beside ours in the test database).
-"""
+"""`manage.py import_fn_calls`: from real databases laid out exactly like Fn's, at each release:
+every schema, bad rows, log bytes, URLs. Always against SQLite files; against PostgreSQL or
+MariaDB too when the suite runs on them (tests/commands/conftest.py builds Fn's tables)."""
 
 import json
-import sqlite3
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
+from calls import fndb
 from calls.models import App, Call
-
-# Fn's DDL at c9198b8525 plus migration 3 (`error`), the same on every database.
-FN_TABLES = [
-    """CREATE TABLE calls (created_at varchar(256) NOT NULL, started_at varchar(256) NOT NULL,
-       completed_at varchar(256) NOT NULL, status varchar(256) NOT NULL,
-       id varchar(256) NOT NULL, app_name varchar(256) NOT NULL, path varchar(256) NOT NULL,
-       stats text, error text, PRIMARY KEY (id))""",
-    """CREATE TABLE logs (id varchar(256) NOT NULL PRIMARY KEY, app_name varchar(256) NOT NULL,
-       log text NOT NULL)""",
-]
-STATS = [
-    {"timestamp": "2017-11-27T08:52:53.123-06:00", "metrics": {"cpu_total": 3, "mem_usage": 7}},
-    {"timestamp": "2017-11-27T08:52:54.123-06:00", "metrics": {"cpu_total": 5, "mem_usage": 9}},
-]
-# (id, app, path, status, stats text, error); times in Fn's layout with a local offset.
-FN_ROWS = [
-    ("01BZYZEWG3M7WG200000000000", "myapp", "/hello", "success", json.dumps(STATS) + "\n", ""),
-    ("01BZYZEWG3M7WG300000000000", "myapp", "/hello", "error", "", "container exited"),
-    ("01BZYZEWG3M7WG400000000000", "other", "/slow", "timeout", None, None),
-]
+from tests.commands.conftest import IDS, STATS, run, server_fn_tables, sqlite_fn_tables
 
 
-def fill(cursor, mark):
-    for statement in FN_TABLES:
-        cursor.execute(statement)
-    for call_id, app, path, status, stats, error in FN_ROWS:
-        cursor.execute(
-            f"INSERT INTO calls VALUES ({', '.join([mark] * 9)})",
-            ["2017-11-27T08:52:53.000-06:00", "2017-11-27T08:52:53.100-06:00",
-             "2017-11-27T08:52:55.500-06:00", status, call_id, app, path, stats, error],
-        )  # fmt: skip
-        cursor.execute(
-            f"INSERT INTO logs VALUES ({mark}, {mark}, {mark})", [call_id, app, f"log of {call_id}"]
-        )
-
-
-def check_imported():
-    first, second, third = (Call.objects.get(pk=row[0]) for row in FN_ROWS)
-    assert (first.app_id, first.path, first.status) == ("myapp", "/hello", "success")
+@pytest.mark.django_db
+@pytest.mark.parametrize("version", ["c9198b8525", "0.3.205", "0.3.392", "0.3.563"])
+def test_it_imports_calls_and_logs_from_every_fn_schema_with_calls(fn_tables, version):
+    fn = fn_tables(version)
+    fn.add_call(IDS[0], stats=json.dumps(STATS) + "\n", error="")
+    fn.add_call(IDS[1], status="error", error="container exited")
+    fn.add_call(IDS[2], app="other", path="/slow", status="timeout", stats=None)
+    for call_id, app in ((IDS[0], "myapp"), (IDS[1], "myapp"), (IDS[2], "other")):
+        fn.add_log(call_id, f"log of {call_id}", app=app)
+    out, _ = run(fn)
+    assert out.startswith("3 calls imported, 3 logs (0 with bytes replaced), 0 failed")
+    first, second, third = (Call.objects.get(pk=call_id) for call_id in IDS[:3])
+    # From 0.3.563 on, Fn keeps the function instead of the path: its name stands there.
+    path = "hello" if version == "0.3.563" else "/hello"
+    assert (first.app_id, first.path, first.status) == ("myapp", path, "success")
     assert first.created_at.isoformat() == "2017-11-27T14:52:53+00:00"
     assert first.duration.total_seconds() == 2.4
     assert first.stats == [
         {"timestamp": "2017-11-27T14:52:53.123Z", "metrics": {"cpu_total": 3, "mem_usage": 7}},
         {"timestamp": "2017-11-27T14:52:54.123Z", "metrics": {"cpu_total": 5, "mem_usage": 9}},
     ]
-    assert first.peak_mem_usage == 9
-    assert first.log.text == f"log of {first.id}"
-    assert (second.stats, second.error) == ([], "container exited")
+    assert first.log.text == f"log of {IDS[0]}"
+    assert second.error == ("" if version == "c9198b8525" else "container exited")
     assert (third.app_id, third.status, third.stats) == ("other", "timeout", [])
-
-
-@pytest.fixture
-def fn_sqlite(tmp_path):
-    path = tmp_path / "fn.db"
-    with sqlite3.connect(path) as db:
-        fill(db.cursor(), "?")
-    db.close()
-    return path
+    assert third.path == ("slow" if version == "0.3.563" else "/slow")
 
 
 @pytest.mark.django_db
-def test_it_imports_calls_and_logs_from_fns_sqlite_database(fn_sqlite, capsys):
-    call_command("import_fn_calls", "--from", f"sqlite3://{fn_sqlite}")
-    check_imported()
-    assert "3 calls imported, 0 already present, 0 failed" in capsys.readouterr().out
+def test_it_says_when_fn_keeps_no_calls(fn_tables):
+    fn = fn_tables("0.3.689")
+    with pytest.raises(CommandError, match="no calls table: Fn 0.3.689 and later keep no calls"):
+        run(fn)
 
 
 @pytest.mark.django_db
-def test_it_imports_incrementally_with_since_and_a_state_file(fn_sqlite, tmp_path, capsys):
-    state = tmp_path / "last-id"
-    call_command(
-        "import_fn_calls", "--from", f"sqlite:///{fn_sqlite}", "--since", FN_ROWS[0][0],
-        "--state-file", str(state), "--batch-size", "1",
-    )  # fmt: skip
-    assert sorted(Call.objects.values_list("id", flat=True)) == [FN_ROWS[1][0], FN_ROWS[2][0]]
-    assert state.read_text() == FN_ROWS[2][0] + "\n"
-    with sqlite3.connect(fn_sqlite) as db:
-        db.execute(
-            "UPDATE calls SET id = '01BZYZEWG3M7WG500000000000' WHERE id = ?", [FN_ROWS[0][0]]
-        )
-        db.execute(
-            "UPDATE logs SET id = '01BZYZEWG3M7WG500000000000' WHERE id = ?", [FN_ROWS[0][0]]
-        )
-    db.close()
-    capsys.readouterr()
-    call_command("import_fn_calls", "--from", f"sqlite:///{fn_sqlite}", "--state-file", str(state))
-    assert "1 calls imported" in capsys.readouterr().out
-    assert Call.objects.count() == 3
+def test_it_validates_app_names_reports_bad_rows_and_moves_on(fn_tables, tmp_path):
+    fn = fn_tables()
+    state = tmp_path / "newest-id"
+    fn.add_call(IDS[0], app="bad/app")
+    fn.add_call(IDS[1])
+    fn.add_call(IDS[2], stats="{not json")
+    with pytest.raises(CommandError, match="2 call"):
+        run(fn, "--batch-size", "2", state=state)
+    assert list(Call.objects.values_list("pk", flat=True)) == [IDS[1]]
+    assert not App.objects.filter(name="bad/app").exists()
+    assert state.read_text() == IDS[2] + "\n"
 
 
 @pytest.mark.django_db
-def test_it_reports_rows_it_cannot_import_and_imports_the_rest(fn_sqlite, capsys):
-    with sqlite3.connect(fn_sqlite) as db:
-        db.execute("UPDATE calls SET created_at = 'yesterday' WHERE id = ?", [FN_ROWS[1][0]])
-    db.close()
+def test_it_reports_rows_it_cannot_import_and_imports_the_rest(fn_tables, capsys):
+    fn = fn_tables()
+    fn.add_call(IDS[0])
+    fn.add_call(IDS[1])
+    fn.execute("UPDATE calls SET created_at = 'yesterday' WHERE id = ?", [IDS[1]])
     with pytest.raises(CommandError, match="1 call"):
-        call_command("import_fn_calls", "--from", f"sqlite3://{fn_sqlite}")
-    assert (
-        f"call {FN_ROWS[1][0]}: {FN_ROWS[1][0]}.created_at: 'yesterday'" in capsys.readouterr().err
-    )
-    assert Call.objects.count() == 2
+        call_command("import_fn_calls", "--from", fn.url)
+    assert f"call {IDS[1]}: call.created_at: 'yesterday'" in capsys.readouterr().err
+    assert Call.objects.count() == 1
 
 
 @pytest.mark.django_db
-def test_it_imports_the_rest_when_a_call_id_is_stored_in_another_app(fn_sqlite, tmp_path, capsys):
+def test_it_imports_the_rest_when_a_call_id_is_stored_in_another_app(fn_tables, tmp_path):
+    fn = fn_tables()
+    for call_id in IDS[:3]:
+        fn.add_call(call_id)
+        fn.add_log(call_id, "a log")
     App.objects.create(name="elsewhere")
-    Call.objects.create(id=FN_ROWS[0][0], app_id="elsewhere", path="/", status="success",
+    Call.objects.create(id=IDS[0], app_id="elsewhere", path="/", status="success",
                         created_at=timezone.now())  # fmt: skip
-    state = tmp_path / "last-id"
+    state = tmp_path / "newest-id"
     with pytest.raises(CommandError, match="1 call"):
-        call_command("import_fn_calls", "--from", f"sqlite3://{fn_sqlite}", "--state-file", state)
-    assert f"call {FN_ROWS[0][0]}: Call {FN_ROWS[0][0]} is stored in another app" in (
-        capsys.readouterr().err
-    )
-    assert Call.objects.filter(app_id="myapp").count() == 1
-    assert Call.objects.filter(app_id="other").count() == 1
-    assert state.read_text() == FN_ROWS[2][0] + "\n"
+        run(fn, state=state)
+    assert not hasattr(Call.objects.get(pk=IDS[0]), "log")  # not the log of Fn's call
+    assert Call.objects.filter(app_id="myapp").count() == 2
+    assert state.read_text() == IDS[2] + "\n"
+
+
+@pytest.mark.django_db
+def test_it_replaces_log_bytes_that_are_not_utf8_and_nuls(tmp_path):
+    fn = sqlite_fn_tables(tmp_path / "fn.db", "0.3.205")
+    fn.add_call(IDS[0])
+    fn.add_call(IDS[1])
+    fn.add_call(IDS[2])
+    # Fn's SQLite driver stores stderr's bytes as they came, valid UTF-8 or not.
+    fn.add_log(IDS[0], b"caf\xe9 \xff\n")
+    fn.add_log(IDS[1], "nul\x00byte\n")
+    fn.add_log(IDS[2], "fine \ufffd\n")
+    out, _ = run(fn)
+    assert out.startswith("3 calls imported, 3 logs (2 with bytes replaced), 0 failed")
+    assert Call.objects.get(pk=IDS[0]).log.text == "caf\ufffd \ufffd\n"
+    assert Call.objects.get(pk=IDS[1]).log.text == "nul\ufffdbyte\n"
+    assert Call.objects.get(pk=IDS[2]).log.text == "fine \ufffd\n"
+
+
+@pytest.mark.django_db
+def test_it_reads_a_sqlite_file_whose_path_holds_hash_and_question_mark(tmp_path):
+    folder = tmp_path / "fn #1?x=y"
+    folder.mkdir()
+    fn = sqlite_fn_tables(folder / "fn%20.db", "0.3.205")
+    fn.add_call(IDS[0])
+    out, _ = run(fn)
+    assert out.startswith("1 calls imported")
+
+
+def test_it_fetches_logs_in_chunks_of_bounded_size(tmp_path):
+    fn = sqlite_fn_tables(tmp_path / "fn.db", "0.3.205")
+    for call_id in IDS[:5]:
+        fn.add_call(call_id)
+        fn.add_log(call_id, "x" * 1000)
+    db = fndb.connect(fn.url)
+    chunks = list(db.logs(IDS[:5], max_bytes=2500))
+    db.close()
+    assert [len(chunk) for chunk in chunks] == [2, 2, 1]
+    assert sorted(call_id for chunk in chunks for call_id, _, _ in chunk) == IDS[:5]
+
+
+def test_it_reads_new_ids_as_a_range_on_fns_primary_key(tmp_path):
+    fn = sqlite_fn_tables(tmp_path / "fn.db", "0.3.205")
+    plan = fn.db.execute("EXPLAIN QUERY PLAN SELECT id FROM calls WHERE id > ? ORDER BY id LIMIT ?",
+                         ["", 500]).fetchall()  # fmt: skip
+    assert "USING COVERING INDEX sqlite_autoindex_calls_1 (id>?)" in plan[0][-1]
+
+
+def test_it_reads_fns_own_mysql_url_and_keeps_its_options():
+    assert fndb.mysql_options("fn:p%40ss@tcp(db.example:3307)/funcs?charset=utf8mb4") == {
+        "host": "db.example", "port": 3307, "user": "fn", "password": "p@ss",
+        "database": "funcs", "charset": "utf8mb4",
+    }  # fmt: skip
+    assert fndb.mysql_options("root@tcp(db)/funcs?tls=skip-verify")["ssl"] == {"verify_mode": False}
+    with pytest.raises(fndb.FnDatabaseError, match="option parseTime is not supported"):
+        fndb.mysql_options("root@tcp(db:3306)/funcs?parseTime=true")
+
+
+@pytest.mark.django_db
+def test_it_imports_from_fns_mysql_url_form():
+    if connection.vendor != "mysql":
+        pytest.skip("needs the suite on MariaDB/MySQL")
+    fn = server_fn_tables("0.3.205")
+    try:
+        fn.add_call(IDS[0])
+        settings = connection.settings_dict
+        fn.url = (
+            f"mysql://{settings['USER']}@tcp({settings['HOST']}:{settings['PORT']})/"
+            f"{settings['NAME']}?charset=utf8mb4"
+        )
+        out, _ = run(fn)
+    finally:
+        fn.drop()
+    assert out.startswith("1 calls imported")
+
+
+def test_it_passes_postgres_url_options_to_libpq():
+    with pytest.raises(CommandError, match="sslmode"):
+        call_command("import_fn_calls", "--from", "postgres://fn@127.0.0.1:1/fn?sslmode=bogus")
 
 
 def test_it_says_what_is_wrong_with_the_source():
@@ -137,21 +175,3 @@ def test_it_says_what_is_wrong_with_the_source():
         call_command("import_fn_calls", "--from", "sqlite3:///nonexistent/fn.db")
     with pytest.raises(CommandError, match="Cannot connect to Fn's database"):
         call_command("import_fn_calls", "--from", "postgres://nobody@127.0.0.1:1/fn")
-
-
-@pytest.mark.django_db(transaction=True)
-def test_it_imports_from_fns_tables_on_the_suites_own_database(capsys):
-    if connection.vendor == "sqlite":
-        pytest.skip("SQLite is covered by the tests above; this one runs on PostgreSQL/MariaDB")
-    settings = connection.settings_dict
-    scheme = {"postgresql": "postgres", "mysql": "mysql"}[connection.vendor]
-    url = f"{scheme}://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
-    with connection.cursor() as cursor:
-        fill(cursor, "%s")
-    try:
-        call_command("import_fn_calls", "--from", url)
-        check_imported()
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE calls")
-            cursor.execute("DROP TABLE logs")

@@ -1,130 +1,148 @@
-"""Import calls and logs straight from an Fn server's own database, incrementally by id.
+"""Import calls and logs straight from an Fn server's own database, once or following it.
 
-Fn (reference section 3.2) keeps `calls` with text timestamps in its millisecond RFC 3339
-layout and `stats` as JSON text or "", and the log text in `logs`, keyed by call id.
+Fn gives a call its id when the call arrives but writes the row when the call completes, and
+the log in a statement after that; several Fn nodes may share the database. So each round
+re-reads a trailing window of ids before the newest one seen (ingest is idempotent by id, and
+only ids are read for calls already stored), importing calls that appeared late and logs
+that came after their call.
 """
 
-import json
-import sqlite3
+import re
+import signal
+import threading
+from collections import Counter
 from contextlib import closing
 from pathlib import Path
 
-import environ
-import psycopg
-import pymysql
 from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections
 
-from calls.ingest import IngestError, parse_call, store_each
+from calls import fndb
+from calls.ingest import receive_each
+from calls.models import Call
+from calls.storing import attach_logs
 
-COLUMNS = ("id", "app_name", "path", "status", "created_at", "started_at", "completed_at")
-# Columns that older Fn releases do not have: `stats` came with 0.3.202, `error` a day later.
-OPTIONAL_COLUMNS = ("stats", "error")
+LOG_CHUNK_BYTES = 8 * 1024 * 1024
+DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)?")
+UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}
 
 
-def connect(url: str):
-    """A DB-API connection to Fn's database and its parameter placeholder."""
-    scheme, _, rest = url.partition("://")
-    if scheme in ("sqlite", "sqlite3"):  # Fn's own URL is sqlite3:///path/to/fn.db
-        path = "/" + rest.lstrip("/") if rest.startswith("/") else rest
-        if not Path(path).is_file():
-            raise CommandError(f"No SQLite database at {path}")
-        return sqlite3.connect(f"file:{path}?mode=ro", uri=True), "?"
-    config = environ.Env.db_url_config(url)
-    engine = config.get("ENGINE", "")
-    credentials = {
-        "host": config["HOST"] or "127.0.0.1",
-        "user": config["USER"] or None,
-        "password": config["PASSWORD"] or None,
-    }
-    if engine.endswith("postgresql"):
-        return psycopg.connect(
-            dbname=config["NAME"], port=config["PORT"] or 5432, **credentials
-        ), "%s"
-    if engine.endswith("mysql"):
-        return pymysql.connect(
-            database=config["NAME"], port=int(config["PORT"] or 3306), **credentials
-        ), "%s"
-    raise CommandError("--from must be a sqlite3://, postgres:// or mysql:// URL")
+def duration(text: str) -> float:
+    """Seconds from `500ms`, `5s`, `10m`, `2h` or a plain number of seconds."""
+    match = DURATION.fullmatch(text.strip())
+    if not match:
+        raise ValueError(text)
+    return float(match[1]) * UNIT_SECONDS[match[2]]
 
 
 class Command(BaseCommand):
-    help = "Import calls and their logs from an Fn server's database (ids after --since)."
+    help = "Import calls and their logs from an Fn server's database, once or with --follow."
 
     def add_arguments(self, parser):
         parser.add_argument("--from", dest="url", required=True, help="Fn's database URL")
-        parser.add_argument("--since", default="", help="import only ids after this one")
+        parser.add_argument("--since", default="", help="start after this id (no window)")
         parser.add_argument(
             "--state-file",
-            help="file holding the last imported id: read as --since, written after each batch "
-            "(for cron)",
+            help="file holding the newest id seen: read at start, written after each batch",
         )
         parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument(
+            "--window", type=duration, default="2h",
+            help="how far before the newest id seen each run re-reads, for calls and logs Fn "
+            "wrote late (default 2h: Fn's longest call timeout is 1h)",
+        )  # fmt: skip
+        parser.add_argument("--follow", action="store_true", help="keep reading until stopped")
+        parser.add_argument(
+            "--interval", type=duration, default="5s", help="pause between rounds (default 5s)"
+        )
 
     def handle(self, *args, **options):
-        state = Path(options["state_file"]) if options["state_file"] else None
-        since = options["since"] or (state.read_text().strip() if state and state.exists() else "")
+        self.state = Path(options["state_file"]) if options["state_file"] else None
+        self.batch_size = options["batch_size"]
+        newest = options["since"] or (
+            self.state.read_text().strip() if self.state and self.state.exists() else ""
+        )
+        window_ms = int(options["window"] * 1000)
+        self.stopping = threading.Event()
+        previous = {sig: signal.signal(sig, self.stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
-            connection, mark = connect(options["url"])
-        except (psycopg.Error, pymysql.Error) as e:
-            raise CommandError(f"Cannot connect to Fn's database: {e}") from None
-        imported = present = failed = 0
-        with closing(connection):
-            cursor = connection.cursor()
-            cursor.execute("SELECT * FROM calls WHERE 1 = 0")
-            present_columns = {column[0] for column in cursor.description}
-            columns = COLUMNS + tuple(c for c in OPTIONAL_COLUMNS if c in present_columns)
-            while True:
-                cursor.execute(
-                    f"SELECT {', '.join(columns)} FROM calls WHERE id > {mark} "
-                    f"ORDER BY id LIMIT {int(options['batch_size'])}",
-                    [since],
-                )
-                rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-                if not rows:
-                    break
-                logs = self.logs(cursor, mark, [row["id"] for row in rows])
-                by_app: dict[str, list] = {}
-                for row in rows:
-                    try:
-                        by_app.setdefault(row["app_name"], []).append(
-                            parse_call(row["app_name"], fn_row_to_call(row, logs), row["id"])
-                        )
-                    except (IngestError, ValueError) as e:
-                        failed += 1
-                        self.stderr.write(f"call {row['id']}: {e}")
-                for app, batch in by_app.items():
-                    results, errors = store_each(app, batch)
-                    for result in results:
-                        imported += result["created"]
-                        present += not result["created"]
-                    for index, error in errors.items():
-                        failed += 1
-                        self.stderr.write(f"call {batch[index].call.id}: {error.message}")
-                since = rows[-1]["id"]
-                if state:
-                    state.write_text(since + "\n")
-                self.stdout.write(
-                    f"{imported} calls imported, {present} already present, {failed} failed; "
-                    f"up to id {since}"
-                )
-        if failed:
+            with closing(fndb.connect(options["url"])) as fn:
+                start = options["since"] or fndb.window_start(newest, window_ms)
+                while True:
+                    newest, failed = self.round(fn, start, newest)
+                    if not options["follow"]:
+                        break
+                    if self.stopping.wait(options["interval"]):
+                        break
+                    # A follower runs for weeks: let Django drop a connection that went bad.
+                    close_old_connections()
+                    start = fndb.window_start(newest, window_ms)
+        except fndb.FnDatabaseError as e:
+            raise CommandError(str(e)) from None
+        except fndb.DRIVER_ERRORS as e:
+            raise CommandError(f"Reading Fn's database failed: {e}") from None
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        if failed and not options["follow"]:
             raise CommandError(f"{failed} call(s) could not be imported; the others were.")
 
-    def logs(self, cursor, mark: str, ids: list[str]) -> dict[str, str]:
-        cursor.execute(
-            f"SELECT id, log FROM logs WHERE id IN ({', '.join([mark] * len(ids))})", ids
+    def stop(self, signum, frame) -> None:
+        """SIGTERM/SIGINT: finish the batch under way, then stop."""
+        self.stopping.set()
+
+    def round(self, fn: fndb.FnDatabase, start: str, newest: str) -> tuple[str, int]:
+        """Every id after `start`, batch by batch. Returns the newest id seen and how many
+        calls failed, after a line of progress."""
+        counts: Counter[str] = Counter()
+        while not self.stopping.is_set():
+            ids = fn.ids_after(start, self.batch_size)
+            if not ids:
+                break
+            self.import_batch(fn, ids, counts)
+            start = ids[-1]
+            newest = max(newest, start)
+            if self.state:
+                self.state.write_text(newest + "\n")
+        fn_newest = fn.newest_id()
+        lag = (fndb.id_ms(fn_newest) - fndb.id_ms(newest)) / 1000 if fn_newest and newest else 0
+        self.stdout.write(
+            f"{counts['calls']} calls imported, {counts['logs']} logs "
+            f"({counts['replaced']} with bytes replaced), {counts['failed']} failed; "
+            f"newest id {newest or '-'}, {max(lag, 0):.1f} s behind Fn's newest call"
         )
-        return dict(cursor.fetchall())
+        return newest, counts["failed"]
 
+    def import_batch(self, fn: fndb.FnDatabase, ids: list[str], counts: Counter) -> None:
+        """Store the calls of `ids` we lack or hold unfinished, then the logs they lack."""
+        rows = Call.objects.filter(pk__in=ids).values_list("pk", "status", "log")
+        stored = {pk: (status, log) for pk, status, log in rows}
+        # Stored calls without a log are sent again too: store() tells whether the id is ours
+        # (not a call of another app) before Fn's late log is attached to it.
+        wanted = [
+            i for i in ids
+            if i not in stored or stored[i][0] in Call.UNFINISHED
+            or (fn.has_logs and stored[i][1] is None)
+        ]  # fmt: skip
+        by_app: dict[str, list[dict]] = {}
+        for row in fn.calls(wanted):
+            try:
+                app, fields = fndb.call_fields(row)
+            except ValueError as e:
+                self.failed(counts, row["id"], e)
+                continue
+            by_app.setdefault(app, []).append(fields)
+        accepted = []
+        for app, posted in by_app.items():
+            results, errors = receive_each(app, posted)
+            counts["calls"] += sum(result["created"] for result in results)
+            accepted += [result["id"] for result in results]
+            for index, error in errors.items():
+                self.failed(counts, posted[index]["id"], error.message)
+        for chunk in fn.logs(accepted, LOG_CHUNK_BYTES):
+            counts["replaced"] += sum(replaced for _, _, replaced in chunk)
+            counts["logs"] += attach_logs({call_id: text for call_id, text, _ in chunk})
 
-def fn_row_to_call(row: dict, logs: dict[str, str]) -> dict:
-    """One row of Fn's `calls` as the fields ingest takes."""
-    call = {key: row[key] for key in ("id", "app_name", "path", "status", "created_at")}
-    for key in ("started_at", "completed_at", "error"):
-        if row.get(key):
-            call[key] = row[key]
-    if row.get("stats"):  # Fn wrote "" for no stats
-        call["stats"] = json.loads(row["stats"])
-    if row["id"] in logs:
-        call["log"] = logs[row["id"]]
-    return call
+    def failed(self, counts: Counter, call_id: str, message: object) -> None:
+        counts["failed"] += 1
+        self.stderr.write(f"call {call_id}: {message}")
