@@ -10,7 +10,7 @@ from datetime import datetime
 from calls import metrics
 from calls.fntime import GO_ZERO_TIME_NS, from_ns, parse_timestamp
 from calls.ids import new_id
-from calls.models import Call
+from calls.models import App, Call
 from calls.stats import StatsError, parse_points, reduce_points
 from calls.storing import Incoming, IngestError, store, store_each
 from calls.text import unstorable
@@ -153,7 +153,8 @@ def receive(app_name: str, body: object, max_calls: int) -> list[dict]:
     except IngestError:
         calls = body.get("calls") if isinstance(body, dict) else None
         metrics.BATCHES.labels("rejected").inc()
-        metrics.CALLS_REJECTED.labels(app_name).inc(len(calls) if isinstance(calls, list) else 1)
+        refused = len(calls) if isinstance(calls, list) else 1
+        metrics.CALLS_REJECTED.labels(app_label(app_name)).inc(refused)
         raise
 
 
@@ -178,7 +179,11 @@ def receive_each(app_name: str, posted: list[object]) -> tuple[list[dict], dict[
         positions = list(parsed)
         errors |= {positions[index]: error for index, error in store_errors.items()}
     if errors:
-        metrics.CALLS_REJECTED.labels(app_name).inc(len(errors))
+        metrics.CALLS_REJECTED.labels(app_label(app_name)).inc(len(errors))
     return results, errors
 
 
+def app_label(app_name: str) -> str:
+    """The app's name as a metrics label when the app is stored; otherwise "other", so that
+    refused batches posted to made-up apps cannot add series without bound."""
+    return app_name if App.objects.filter(name=app_name).exists() else "other"

@@ -1,8 +1,11 @@
 """Prometheus metrics: ingest, each call as it is ingested, HTTP requests and the database.
 These are their definitions; `calls.ingest` counts what it stores and refuses.
 
-Names are in base units with `_total`, `_seconds` and `_bytes` suffixes; labels stay within app,
-path and status (never a call id), so a series per route is the most any metric makes.
+Names are in base units with `_total`, `_seconds` and `_bytes` suffixes. Labels take values
+from bounded sets only: a stored app (apps are made by authenticated senders; a refused batch
+is labelled "other", never by its URL), a status, a view name. Paths and call ids are not
+labels: 20,000 paths would make every scrape time out; per-path figures live in the database,
+where the dashboard and /v1/apps/{app}/stats read them.
 
 Under gunicorn every worker counts on its own; with PROMETHEUS_MULTIPROC_DIR set (the gunicorn
 config sets it) prometheus-client keeps the counts in files there and `/metrics` adds them up.
@@ -26,7 +29,7 @@ logger = logging.getLogger(__name__)
 CALLS_INGESTED = Counter(
     "fnweb_ingest_calls",
     "Call reports stored by ingest; a call reported queued, then finished, counts in both.",
-    ["app", "path", "status"],
+    ["app", "status"],
 )
 CALLS_REJECTED = Counter(
     "fnweb_ingest_calls_rejected", "Calls refused by ingest's validation.", ["app"]
@@ -43,31 +46,31 @@ POINTS_STORED = Counter("fnweb_ingest_points_stored", "Stats points stored after
 CALL_DURATION = Histogram(
     "fnweb_call_duration_seconds",
     "Run time of each ingested call, from start to completion.",
-    ["app", "path", "status"],
+    ["app", "status"],
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600),
 )
 CALL_PEAK_CPU = Histogram(
     "fnweb_call_peak_cpu_percent",
     "Peak cpu_total of each ingested call, as Fn reports it (100 is one core).",
-    ["app", "path"],
+    ["app"],
     buckets=(5, 10, 25, 50, 75, 100, 150, 200, 400, 800),
 )
 CALL_PEAK_MEMORY = Histogram(
     "fnweb_call_peak_memory_bytes",
     "Peak mem_usage of each ingested call.",
-    ["app", "path"],
+    ["app"],
     buckets=tuple(n * MIB for n in (8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)),
 )
 CALL_NETWORK = Histogram(
     "fnweb_call_network_bytes",
     "Bytes each ingested call received and sent (net_rx + net_tx growth).",
-    ["app", "path"],
+    ["app"],
     buckets=(1024, 16 * 1024, 256 * 1024, MIB, 16 * MIB, 256 * MIB, 1024 * MIB),
 )
 CALL_DISK = Histogram(
     "fnweb_call_disk_bytes",
     "Bytes each ingested call read and wrote (disk_read + disk_write growth).",
-    ["app", "path"],
+    ["app"],
     buckets=(1024, 16 * 1024, 256 * 1024, MIB, 16 * MIB, 256 * MIB, 1024 * MIB),
 )
 

@@ -173,23 +173,23 @@ def count_stored(stored: list[Incoming]) -> None:
     metrics.POINTS_RECEIVED.inc(sum(incoming.points_received for incoming in stored))
     for incoming in stored:
         call, points = incoming.call, incoming.points
-        metrics.CALLS_INGESTED.labels(call.app_id, call.path, call.status).inc()
+        metrics.CALLS_INGESTED.labels(call.app_id, call.status).inc()
         metrics.POINTS_STORED.inc(len(points))
         if call.status in Call.UNFINISHED:
             continue
         if call.duration is not None:
-            metrics.CALL_DURATION.labels(call.app_id, call.path, call.status).observe(
+            metrics.CALL_DURATION.labels(call.app_id, call.status).observe(
                 call.duration.total_seconds()
             )
         if call.peak_cpu_total is not None:
-            metrics.CALL_PEAK_CPU.labels(call.app_id, call.path).observe(call.peak_cpu_total)
+            metrics.CALL_PEAK_CPU.labels(call.app_id).observe(call.peak_cpu_total)
         if call.peak_mem_usage is not None:
-            metrics.CALL_PEAK_MEMORY.labels(call.app_id, call.path).observe(call.peak_mem_usage)
+            metrics.CALL_PEAK_MEMORY.labels(call.app_id).observe(call.peak_mem_usage)
         if points:
             network = counter_total(points, "net_rx") + counter_total(points, "net_tx")
             disk = counter_total(points, "disk_read") + counter_total(points, "disk_write")
-            metrics.CALL_NETWORK.labels(call.app_id, call.path).observe(network)
-            metrics.CALL_DISK.labels(call.app_id, call.path).observe(disk)
+            metrics.CALL_NETWORK.labels(call.app_id).observe(network)
+            metrics.CALL_DISK.labels(call.app_id).observe(disk)
 
 
 def attach_logs(logs: dict[str, str]) -> int:

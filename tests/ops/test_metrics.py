@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from calls.models import App
 from calls.stats import MIB
 from tests.conftest import T0, growth, labels, scrape
 
@@ -58,9 +59,8 @@ def ingest(api, *calls: dict, status: int = 201) -> None:
 def test_it_counts_each_ingested_call_and_its_points(api):
     grew = growth(api, lambda: ingest(api, BUSY, FAILED, LONG))
     calls = "fnweb_ingest_calls_total"
-    assert grew[(calls, labels(app="metered", path="/busy", status="success"))] == 1
-    assert grew[(calls, labels(app="metered", path="/busy", status="error"))] == 1
-    assert grew[(calls, labels(app="metered", path="/long", status="success"))] == 1
+    assert grew[(calls, labels(app="metered", status="success"))] == 2  # /busy and /long
+    assert grew[(calls, labels(app="metered", status="error"))] == 1
     assert grew[("fnweb_ingest_batches_total", labels(status="accepted"))] == 1
     assert grew[("fnweb_ingest_points_received_total", ())] == 3 + 300
     assert grew[("fnweb_ingest_points_stored_total", ())] == 3 + 240
@@ -68,16 +68,16 @@ def test_it_counts_each_ingested_call_and_its_points(api):
 
 def test_it_observes_each_calls_duration_and_resources(api):
     grew = growth(api, lambda: ingest(api, BUSY, FAILED))
-    success = labels(app="metered", path="/busy", status="success")
+    success = labels(app="metered", status="success")
     assert grew[("fnweb_call_duration_seconds_count", success)] == 1
     assert grew[("fnweb_call_duration_seconds_sum", success)] == 2.5
     bucket = "fnweb_call_duration_seconds_bucket"
     assert grew[(bucket, labels(**dict(success), le="1.0"))] == 0
     assert grew[(bucket, labels(**dict(success), le="2.5"))] == 1
-    error = labels(app="metered", path="/busy", status="error")
+    error = labels(app="metered", status="error")
     assert grew[("fnweb_call_duration_seconds_sum", error)] == pytest.approx(0.2)
 
-    route = labels(app="metered", path="/busy")
+    route = labels(app="metered")
     # Only the first call has stats; the second has nothing to observe.
     assert grew[("fnweb_call_peak_cpu_percent_count", route)] == 1
     assert grew[("fnweb_call_peak_cpu_percent_sum", route)] == 120
@@ -88,15 +88,30 @@ def test_it_observes_each_calls_duration_and_resources(api):
     assert grew[("fnweb_call_disk_bytes_sum", route)] == 4096
 
 
-def test_it_never_labels_a_metric_with_a_call_id(api):
+def test_it_never_labels_a_metric_with_a_call_id_or_a_path(api):
     ingest(api, BUSY, FAILED, LONG)
     text = api.get("/metrics").content.decode()
     assert "metered" in text
     for call in (BUSY, FAILED, LONG):
         assert call["id"] not in text
+        assert call["path"] not in text
+
+
+def test_it_labels_refusals_for_apps_it_does_not_hold_as_other(api):
+    refused = {"calls": [{**FAILED, "status": "exploded"}]}
+
+    def post_to_made_up_apps():
+        for n in range(20):
+            response = api.post(f"/v1/apps/made-up-{n}/calls", refused, "application/json")
+            assert response.status_code == 400
+
+    grew = growth(api, post_to_made_up_apps)
+    assert grew[("fnweb_ingest_calls_rejected_total", labels(app="other"))] == 20
+    assert "made-up" not in api.get("/metrics").content.decode()
 
 
 def test_it_counts_rejected_calls_and_batches(api):
+    App.objects.create(name="metered")  # a stored app: its name is a label
     refused = {**FAILED, "status": "exploded"}
     grew = growth(api, lambda: ingest(api, BUSY, LONG, refused, status=400))
     assert grew[("fnweb_ingest_calls_rejected_total", labels(app="metered"))] == 3
