@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Development defaults; production sets DEBUG=false and a real SECRET_KEY (see README).
 export DEBUG ?= true
 
-.PHONY: run test bench serve
+.PHONY: run test bench bench-reliability serve
 
 # The virtualenv, rebuilt whenever a requirements file changes.
 $(VENV)/installed: requirements.txt requirements-dev.txt
@@ -39,3 +39,7 @@ serve: $(VENV)/installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/gunicorn --config fnweb/gunicorn.conf.py
+
+# gunicorn on a throwaway PostgreSQL under resends, races, a purge and an outage (see its header).
+bench-reliability: $(VENV)/installed
+	$(BIN)/python bench/bench_reliability.py
