@@ -5,6 +5,7 @@ gunicorn option through GUNICORN_CMD_ARGS, e.g. GUNICORN_CMD_ARGS="--timeout 60"
 """
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -29,11 +30,17 @@ metrics_dir = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
 logconfig_dict = logging_config(loggers=("gunicorn.error", "gunicorn.access"))
 
 
+# The names prometheus-client gives its files: counter_<pid>.db, gauge_<mode>_<pid>.db, ...
+METRICS_FILE = re.compile(r"(counter|histogram|summary|gauge_[a-z]+)_\d+\.db")
+
+
 def on_starting(server):
-    # Counts left by an earlier run would be added to this run's.
+    # Counts left by an earlier run would be added to this run's. Only prometheus-client's own
+    # files go: anything else in the folder (an SQLite database, say) is not ours to delete.
     metrics_dir.mkdir(parents=True, exist_ok=True)
-    for stale in metrics_dir.glob("*.db"):
-        stale.unlink()
+    for stale in metrics_dir.iterdir():
+        if METRICS_FILE.fullmatch(stale.name):
+            stale.unlink()
 
 
 def child_exit(server, worker):
