@@ -8,6 +8,13 @@ urlpatterns = [
     path("v1/", include("calls.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # The split view serves its script as a file: the Content Security Policy refuses inline ones.
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+    # GET and HEAD only: DRF's OPTIONS answer would need a template the page does not have.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api_schema", http_method_names=["get", "head"]
+        ),
+        name="api_docs",
+    ),
     path("", include("calls.pages.urls")),
 ]

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
@@ -23,6 +24,14 @@ def test_it_is_ready_with_the_database_migrated(client, db):
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("url", ["/healthz", "/readyz"])
+def test_it_answers_head_like_get(client, db, url):
+    response = client.head(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.content == b""
 
 
 def test_it_is_not_ready_while_a_migration_is_not_applied(client, db):
