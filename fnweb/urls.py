@@ -2,9 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from calls.ops.views import version
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("calls.ops.urls")),
+    # Where Fn's server has it, outside /v1.
+    path("version", version, name="version"),
     path("v1/", include("calls.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # The split view serves its script as a file: the Content Security Policy refuses inline ones.

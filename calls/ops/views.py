@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET, require_safe
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+import fnweb
 from calls import metrics
 from calls.api.errors import error_response
 
@@ -23,6 +24,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
     """The process is up and answering; nothing else is checked, so a database outage does
     not get every worker restarted."""
     return JsonResponse({"status": "ok"})
+
+
+@require_safe
+def version(request: HttpRequest) -> JsonResponse:
+    """What Fn's server answers `fn version` with: here, fnweb's version."""
+    return JsonResponse({"version": fnweb.__version__})
 
 
 @require_safe
@@ -42,7 +49,10 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
 def allowed_to_scrape(request: HttpRequest) -> bool:
     """Each restriction that is set must hold: the client's address is in
-    METRICS_ALLOWED_IPS (addresses or networks) and it sends METRICS_BEARER_TOKEN."""
+    METRICS_ALLOWED_IPS (addresses or networks) and it sends METRICS_BEARER_TOKEN. With
+    neither set, metrics are as open as reads: closed when READ_REQUIRES_LOGIN."""
+    if not settings.METRICS_ALLOWED_IPS and not settings.METRICS_BEARER_TOKEN:
+        return not settings.READ_REQUIRES_LOGIN
     if settings.METRICS_ALLOWED_IPS:
         client = ipaddress.ip_address(request.META["REMOTE_ADDR"])
         if not any(client in network for network in settings.METRICS_ALLOWED_IPS):
