@@ -4,6 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from calls.ops.views import version
 
+# Errors outside the API's views: Fn's shape under /v1/, a plain page elsewhere.
+handler500 = "calls.ops.views.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("calls.ops.urls")),
