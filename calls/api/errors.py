@@ -40,8 +40,9 @@ def database_unavailable(error: BaseException | None) -> bool:
     cause = error.__cause__
     if connection.vendor == "postgresql":
         # No SQLSTATE: psycopg's own connection failures; 08: connection, 57: shutdown or
-        # statement timeout.
-        return cause.sqlstate is None or cause.sqlstate[:2] in ("08", "57")
+        # statement timeout; 53300: too many connections.
+        state = cause.sqlstate
+        return state is None or state[:2] in ("08", "57") or state == "53300"
     if connection.vendor == "mysql":
         return bool(cause.args) and cause.args[0] in MYSQL_UNAVAILABLE
     return getattr(cause, "sqlite_errorname", None) in SQLITE_UNAVAILABLE
