@@ -36,7 +36,8 @@ bench: $(VENV)/installed
 # README's "Production" section. DEBUG is off here whatever the environment says.
 serve: export DEBUG = false
 serve: $(VENV)/installed
-	$(BIN)/python manage.py migrate --noinput
+	# A migration may rewrite a big table: no statement timeout for it.
+	DATABASE_STATEMENT_TIMEOUT=0 $(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/gunicorn --config fnweb/gunicorn.conf.py
 

@@ -5,9 +5,10 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import OperationalError
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Upper
 from django.shortcuts import redirect
@@ -55,7 +56,10 @@ class EstimatedCountPaginator(Paginator):
 
 
 class PurgeForm(forms.Form):
-    days = forms.IntegerField(min_value=1, label="Created more than this many days ago")
+    # At most a century: the cutoff must stay a date (a million days back is before year 1).
+    days = forms.IntegerField(
+        min_value=1, max_value=36500, label="Created more than this many days ago"
+    )
 
 
 @admin.register(Call)
@@ -155,7 +159,15 @@ class CallAdmin(admin.ModelAdmin):
             cutoff = timezone.now() - timedelta(days=form.cleaned_data["days"])
             calls = Call.objects.filter(created_at__lt=cutoff)
             if request.method == "POST":
-                deleted = calls.purge()
+                try:
+                    deleted = calls.purge()
+                except OperationalError as error:
+                    if getattr(error.__cause__, "sqlite_errorname", None) != "SQLITE_FULL":
+                        raise
+                    # SQLite needs free disk space for its log even to delete; say so.
+                    message = f"Stopped: {error}. Free some disk space and purge the rest."
+                    self.message_user(request, message, messages.ERROR)
+                    return redirect("admin:calls_call_changelist")
                 message = f"Deleted {deleted} calls created before {cutoff:%Y-%m-%d %H:%M} UTC."
                 self.message_user(request, message)
                 return redirect("admin:calls_call_changelist")

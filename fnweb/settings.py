@@ -50,6 +50,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
     pymysql.install_as_MySQLdb()
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("charset", "utf8mb4")
 
+# A database that does not answer must not hold a request (and its worker thread) for long:
+# connecting gives up after DATABASE_CONNECT_TIMEOUT, a statement after
+# DATABASE_STATEMENT_TIMEOUT (0: no limit, for migrations on big tables); the API then
+# answers 503. A URL's own ?connect_timeout= wins.
+DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=10)
+# How long /readyz waits for the database before it answers 503 (probes often give up at 1 s).
+READYZ_TIMEOUT = env.float("READYZ_TIMEOUT", default=1)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+    statement_ms = round(DATABASE_STATEMENT_TIMEOUT * 1000)
+    options["options"] = f"{options.get('options', '')} -c statement_timeout={statement_ms}".strip()
+if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
+    options = DATABASES["default"]["OPTIONS"]
+    options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+    if DATABASE_STATEMENT_TIMEOUT:
+        # The server stops a statement at its limit and says so; the client's own timeouts, a
+        # second later, catch a server that stopped answering at all.
+        options.setdefault("read_timeout", DATABASE_STATEMENT_TIMEOUT + 1)
+        options.setdefault("write_timeout", DATABASE_STATEMENT_TIMEOUT + 1)
+    # max_statement_time is MariaDB's; inside /*M! ... */ MySQL, which lacks it, skips it.
+    options["init_command"] = (
+        f"SET @fnweb = 0 /*M! , SESSION max_statement_time = {DATABASE_STATEMENT_TIMEOUT} */"
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [

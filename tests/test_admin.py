@@ -203,6 +203,36 @@ def test_it_refuses_a_bad_number_of_days(admin_client, make_call):
     assert Call.objects.count() == 1
 
 
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_it_refuses_more_days_than_a_date_can_go_back(admin_client, make_call, method):
+    make_call(created=timezone.now() - timedelta(days=40))
+    response = getattr(admin_client, method)(PURGE, {"days": "1000000"})
+    assert response.status_code == 200
+    assert "less than or equal to 36500" in response.content.decode()
+    assert Call.objects.count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own full-disk error")
+def test_it_says_why_it_stopped_when_the_database_is_full(admin_client, make_call):
+    make_call(created=timezone.now() - timedelta(days=40))
+    with connection.cursor() as cursor:
+        # Each deleted call writes a page, in a database that may not grow: SQLite's error
+        # for a full disk, as the write-ahead log meets it when the disk has no room left.
+        cursor.execute("CREATE TABLE filler (data BLOB)")
+        cursor.execute(
+            "CREATE TRIGGER fill_up AFTER DELETE ON calls_call"
+            " BEGIN INSERT INTO filler VALUES (zeroblob(8192)); END"
+        )
+        [[limit]] = cursor.execute("PRAGMA max_page_count").fetchall()
+        cursor.execute("PRAGMA max_page_count = 1")  # as low as it goes: the current size
+        try:
+            response = admin_client.post(PURGE, {"days": 30}, follow=True)
+        finally:
+            cursor.execute(f"PRAGMA max_page_count = {limit}")
+    assert "Stopped: database or disk is full." in response.content.decode()
+    assert Call.objects.count() == 1
+
+
 def test_it_lets_only_those_who_may_delete_calls_purge(client, make_call):
     staff = User.objects.create_user("viewer", password="x", is_staff=True)
     client.force_login(staff)

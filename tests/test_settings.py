@@ -4,6 +4,9 @@ import os
 import subprocess
 import sys
 
+import pytest
+from django.db import connection
+
 from tests.conftest import ROOT
 
 
@@ -43,3 +46,15 @@ def test_it_reads_the_database_from_database_url():
     assert "'ENGINE': 'django.db.backends.postgresql'" in result.stdout
     assert "'NAME': 'calls'" in result.stdout
     assert "'PORT': 5433" in result.stdout
+
+
+@pytest.mark.skipif(connection.vendor == "sqlite", reason="SQLite runs in the process")
+def test_it_limits_how_long_a_statement_may_run_on_a_database_server(db, settings):
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT current_setting('statement_timeout')")
+            expected = f"{round(settings.DATABASE_STATEMENT_TIMEOUT)}s"
+        else:
+            cursor.execute("SELECT @@SESSION.max_statement_time")
+            expected = settings.DATABASE_STATEMENT_TIMEOUT
+        assert cursor.fetchone()[0] == expected

@@ -1,5 +1,5 @@
 """Who may do what on the API: reads open unless READ_REQUIRES_LOGIN, writes need a token
-(machines) or a staff session (people)."""
+(machines) or a staff session with the permission to add calls (people)."""
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -11,13 +11,15 @@ from calls.models import ApiToken
 
 
 class TokenAuthentication(BaseAuthentication):
-    """`Authorization: Token <key>`, checked against the stored digests of ApiToken."""
+    """`Authorization: Token <key>`, or `Bearer <key>` as the Fn CLI sends its FN_TOKEN,
+    checked against the stored digests of ApiToken."""
 
     keyword = "Token"
+    keywords = (b"token", b"bearer")
 
     def authenticate(self, request):
         header = get_authorization_header(request).split()
-        if not header or header[0].lower() != self.keyword.lower().encode():
+        if not header or header[0].lower() not in self.keywords:
             return None
         if len(header) != 2:
             raise AuthenticationFailed("Invalid token header: expected 'Token <key>'")
@@ -40,4 +42,6 @@ class FnAccess(BasePermission):
         signed_in = request.auth is not None or request.user.is_authenticated
         if request.method in SAFE_METHODS:
             return signed_in or not settings.READ_REQUIRES_LOGIN
-        return request.auth is not None or request.user.is_staff
+        return request.auth is not None or (
+            request.user.is_staff and request.user.has_perm("calls.add_call")
+        )

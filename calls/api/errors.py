@@ -4,6 +4,7 @@ view, and for the operations endpoints."""
 
 import logging
 
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, JsonResponse
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
@@ -22,6 +23,31 @@ class FnError(APIException):
         self.status_code = status_code
 
 
+# What the drivers say when the database cannot be reached or gave up waiting, as opposed to a
+# query it refused: MySQL/MariaDB's refused, lost or gone connection, too many connections and
+# max_statement_time; SQLite's file that cannot be opened or stayed locked.
+MYSQL_UNAVAILABLE = {1040, 1969, 2002, 2003, 2006, 2013}
+SQLITE_UNAVAILABLE = {"SQLITE_BUSY", "SQLITE_CANTOPEN"}
+
+
+def database_unavailable(error: BaseException | None) -> bool:
+    """The database could not be reached or did not answer in time: a 503, which a sender
+    retries, rather than a bug's 500."""
+    if isinstance(error, InterfaceError):
+        return True  # the connection is closed or unusable
+    if not isinstance(error, OperationalError) or error.__cause__ is None:
+        return False
+    cause = error.__cause__
+    if connection.vendor == "postgresql":
+        # No SQLSTATE: psycopg's own connection failures; 08: connection, 57: shutdown or
+        # statement timeout; 53300: too many connections.
+        state = cause.sqlstate
+        return state is None or state[:2] in ("08", "57") or state == "53300"
+    if connection.vendor == "mysql":
+        return bool(cause.args) and cause.args[0] in MYSQL_UNAVAILABLE
+    return getattr(cause, "sqlite_errorname", None) in SQLITE_UNAVAILABLE
+
+
 def error_body(message: str) -> dict:
     return {"error": {"message": message}}
 
@@ -35,11 +61,16 @@ def error_response(message: str, status: int) -> JsonResponse:
 def fn_exception_handler(exc, context) -> Response:
     response = exception_handler(exc, context)
     if response is None:
-        # Not an API error: a bug or a database failure. Log it, answer like Fn, no traceback.
-        logger.exception("error in %s", context["request"].path, exc_info=exc)
+        # Not an API error: the database is unavailable, or a bug. Answer like Fn, no traceback.
         set_rollback()
-        response = Response(status=500)
-        message = "internal server error"
+        path = context["request"].path
+        if database_unavailable(exc):
+            # An outage: one line per request, not a traceback each.
+            logger.warning("database unavailable in %s: %s", path, exc)
+            response, message = Response(status=503), "Database is unavailable"
+        else:
+            logger.exception("error in %s", path, exc_info=exc)
+            response, message = Response(status=500), "internal server error"
     else:
         # DRF has turned Django's own exceptions (Http404, PermissionDenied) into its own.
         message = str(response.data.get("detail", exc))

@@ -168,5 +168,6 @@ def register_token_scheme() -> None:
                 "type": "apiKey",
                 "in": "header",
                 "name": "Authorization",
-                "description": "`Token <key>`; make a key with `manage.py create_api_token NAME`",
+                "description": "`Token <key>` or `Bearer <key>` (as the Fn CLI sends FN_TOKEN); "
+                "make a key with `manage.py create_api_token NAME`",
             }

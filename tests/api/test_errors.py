@@ -39,13 +39,15 @@ def test_it_answers_a_database_failure_without_a_traceback(client, monkeypatch):
     assert b"Traceback" not in response.content
 
 
-def test_it_can_keep_reads_behind_login(client, settings, make_call, token):
+# The Fn CLI sends its FN_TOKEN as a bearer token.
+@pytest.mark.parametrize("keyword", ["Token", "Bearer", "bearer"])
+def test_it_can_keep_reads_behind_login(client, settings, make_call, token, keyword):
     settings.READ_REQUIRES_LOGIN = True
     make_call()
     assert_fn_error(
         client.get("/v1/apps/myapp/calls"), 401, "Authentication credentials were not provided."
     )
-    response = client.get("/v1/apps/myapp/calls", HTTP_AUTHORIZATION=f"Token {token}")
+    response = client.get("/v1/apps/myapp/calls", HTTP_AUTHORIZATION=f"{keyword} {token}")
     assert response.status_code == 200
     assert len(response.json()["calls"]) == 1
 

@@ -1,7 +1,7 @@
 """POST /v1/apps/{app}/calls: who may ingest, and what ingest counts in the metrics."""
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.test import Client
 
 from calls.models import Call
@@ -29,19 +29,35 @@ def test_it_refuses_a_wrong_token(client, token, header):
     assert body["error"]["message"].startswith("Invalid token")
 
 
-def test_it_lets_staff_ingest_with_their_session(client):
-    client.force_login(User.objects.create(username="ops", is_staff=True))
+def test_it_takes_the_token_as_bearer_too(client, token):
+    # The Fn CLI sends its FN_TOKEN as `Authorization: Bearer <token>`.
+    post(client, {"call": fn_call(id="c1")}, HTTP_AUTHORIZATION=f"Bearer {token}")
+    body = post(client, {"call": fn_call(id="c2")}, status=401, HTTP_AUTHORIZATION="Bearer no")
+    assert body == {"error": {"message": "Invalid token"}}
+    assert list(Call.objects.values_list("id", flat=True)) == ["c1"]
+
+
+def test_it_lets_staff_ingest_with_their_session_and_the_permission_to_add_calls(client):
+    ops = User.objects.create(username="ops", is_staff=True)
+    ops.user_permissions.add(Permission.objects.get_by_natural_key("add_call", "calls", "call"))
+    client.force_login(ops)
     post(client, {"call": fn_call(id="c1")})
-    client.force_login(User.objects.create(username="viewer"))
-    assert post(client, {"call": fn_call(id="c2")}, status=403)["error"]["message"].startswith(
-        "You do not have permission"
-    )
+    client.force_login(User.objects.create(username="superuser", is_staff=True, is_superuser=True))
+    post(client, {"call": fn_call(id="c2")})
+    for refused in (
+        User.objects.create(username="viewer"),
+        User.objects.create(username="staff-without-the-permission", is_staff=True),
+    ):
+        client.force_login(refused)
+        body = post(client, {"call": fn_call(id="c3")}, status=403)
+        assert body["error"]["message"].startswith("You do not have permission")
+    assert sorted(Call.objects.values_list("id", flat=True)) == ["c1", "c2"]
 
 
 def test_it_needs_the_csrf_token_with_a_staff_session():
     # A page on another site must not be able to ingest through a signed-in browser.
     browser = Client(enforce_csrf_checks=True)
-    browser.force_login(User.objects.create(username="ops", is_staff=True))
+    browser.force_login(User.objects.create(username="ops", is_staff=True, is_superuser=True))
     body = post(browser, {"call": fn_call(id="c1")}, status=403)
     assert body["error"]["message"].startswith("CSRF Failed")
     assert not Call.objects.exists()

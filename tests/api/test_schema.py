@@ -44,6 +44,14 @@ def test_it_serves_interactive_docs_from_its_own_static_files(client):
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
 
 
+@pytest.mark.django_db
+def test_it_answers_options_on_the_docs_without_an_error(client):
+    response = client.options("/api/docs/")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+    assert response.json() == {"error": {"message": 'Method "OPTIONS" not allowed.'}}
+
+
 def test_it_documents_exactly_the_fields_ingest_takes():
     assert set(IngestCallSerializer().fields) == STORED_FIELDS
 

@@ -163,3 +163,17 @@ def test_it_asks_for_both_when_both_are_set(client, db, settings):
     assert client.get("/metrics", **token).status_code == 403
     assert client.get("/metrics", REMOTE_ADDR="192.0.2.7").status_code == 403
     assert client.get("/metrics", REMOTE_ADDR="192.0.2.7", **token).status_code == 200
+
+
+def test_it_is_closed_when_reads_need_a_login_unless_a_restriction_opens_it(
+    client, db, settings
+):
+    settings.READ_REQUIRES_LOGIN = True
+    refused = client.get("/metrics")
+    assert refused.status_code == 403
+    assert refused.json() == {"error": {"message": "Not allowed to read metrics"}}
+    settings.METRICS_BEARER_TOKEN = "s3cret"
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret").status_code == 200
+    settings.METRICS_BEARER_TOKEN = ""
+    settings.METRICS_ALLOWED_IPS = [ipaddress.ip_network("10.0.0.0/8")]
+    assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 200

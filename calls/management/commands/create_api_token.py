@@ -10,6 +10,10 @@ class Command(BaseCommand):
         parser.add_argument("name", help="who or what the token is for, e.g. fn-prod-agent")
 
     def handle(self, *args, **options):
-        if ApiToken.objects.filter(name=options["name"]).exists():
-            raise CommandError(f"A token named {options['name']!r} exists already.")
-        self.stdout.write(ApiToken.issue(options["name"]))
+        name = options["name"]
+        longest = ApiToken._meta.get_field("name").max_length
+        if len(name) > longest:
+            raise CommandError(f"A token's name is at most {longest} characters.")
+        if ApiToken.objects.filter(name=name).exists():
+            raise CommandError(f"A token named {name!r} exists already.")
+        self.stdout.write(ApiToken.issue(name))
