@@ -74,6 +74,32 @@ def test_it_has_a_duration_only_when_finished(make_call):
     assert make_call(started_at=CREATED, completed_at=None).duration is None
 
 
+def test_it_has_a_queued_time_once_started(make_call):
+    call = make_call(created=CREATED, started_at=CREATED + timedelta(seconds=3))
+    assert call.queued == timedelta(seconds=3)
+    assert make_call(status="queued", started_at=None, completed_at=None).queued is None
+
+
+@pytest.mark.parametrize(
+    ("text", "statuses"),
+    [
+        ("", []),
+        ("error", ["error"]),
+        ("failed", ["error", "timeout"]),
+        ("timeout,cancelled,timeout", ["cancelled", "timeout"]),
+        ("failed,success,", ["error", "success", "timeout"]),
+    ],
+)
+def test_it_reads_the_statuses_a_filter_names(text, statuses):
+    assert Call.statuses_named(text) == statuses
+
+
+@pytest.mark.parametrize("text", ["exploded", "error,Error", "failed, error"])
+def test_it_refuses_a_status_filter_naming_no_status(text):
+    with pytest.raises(ValueError, match="xploded|Error| error"):
+        Call.statuses_named(text)
+
+
 def explain(queryset) -> str:
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:

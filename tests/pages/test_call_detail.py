@@ -72,7 +72,7 @@ def test_it_shows_the_call(client, call):
         '<pre class="log" tabindex="0" aria-label="Call log">hello\n&lt;b&gt;fatal&lt;/b&gt;'
         in html
     )
-    assert "11.0 s" in html
+    assert "11.0\u00a0s" in html
     assert "2017-11-27 14:52:53.123 UTC" in html
     assert f'href="/apps/myapp/calls/{call.id}/stats.csv"' in html
     assert f'href="/apps/myapp/calls/{call.id}/stats.json"' in html
