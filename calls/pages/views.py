@@ -16,7 +16,7 @@ from django.utils import timezone
 from calls import reports
 from calls.fntime import NS_PER_SECOND, format_timestamp
 from calls.models import App, Call, CallLog
-from calls.pages.charts import call_charts, compare_charts
+from calls.pages.charts import LETTERS, call_charts, compare_charts
 from calls.pages.forms import WINDOWS, CallFilterForm
 from calls.pages.paging import keyset_page
 from calls.text import unstorable
@@ -24,7 +24,8 @@ from calls.text import unstorable
 # A time as a link puts it in a filter: to the second, in UTC, as the date inputs read it.
 SECONDS = "%Y-%m-%dT%H:%M:%S"
 
-COMPARE_MAX = 4
+# One letter for each call compared.
+COMPARE_MAX = len(LETTERS)
 # What the list's per-path summaries cover when neither a window nor "Created after" is given.
 # Summaries read every call of their span, never the whole table.
 DEFAULT_WINDOW = "24h"
@@ -157,11 +158,35 @@ def window_picks(filters: QueryDict) -> list[tuple[str, str]]:
 
 @requires_read_access
 def call_detail(request: HttpRequest, app: str, call_id: str) -> HttpResponse:
-    call = get_object_or_404(Call, app_id=app, pk=call_id)
+    call = Call.objects.filter(app_id=app, pk=call_id).first()
+    if call is None:
+        return call_not_found(request, app, call_id)
     log = CallLog.objects.filter(call=call).values_list("text", flat=True).first()
     points = call.points()
-    context = {"call": call, "log": log, "charts": call_charts(points, call.started_at)}
-    return render(request, "call_detail.html", context | {"has_stats": bool(points)})
+    # The neighbours of the same status: a step each way along the (app, status, id) index.
+    same_status = Call.objects.filter(app_id=app, status=call.status).values_list("id", flat=True)
+    unfinished = call.status in Call.UNFINISHED
+    context = {
+        "call": call,
+        "log_lines": log.removesuffix("\n").split("\n") if log else [],
+        "charts": call_charts(points, call.started_at),
+        "has_stats": bool(points),
+        "unfinished": unfinished,
+        # How long a call still queued or running has been so, as of this page.
+        "so_far": timezone.now() - (call.started_at or call.created_at) if unfinished else None,
+        "newer": same_status.filter(id__gt=call.id).order_by("id").first(),
+        "older": same_status.filter(id__lt=call.id).order_by("-id").first(),
+        "window": picked_window(request),
+    }
+    return render(request, "call_detail.html", context)
+
+
+def call_not_found(request: HttpRequest, app: str, call_id: str) -> HttpResponse:
+    """A 404 that names the call and leads to its app's list, when the app exists."""
+    if not App.objects.filter(name=app).exists():
+        raise Http404(f"No app {app}")
+    context = {"app": app, "call_id": call_id, "request_path": request.path}
+    return render(request, "404.html", context, status=404)
 
 
 @requires_read_access
@@ -176,7 +201,12 @@ def compare(request: HttpRequest, app: str) -> HttpResponse:
         raise Http404(f"No call {missing[0]} in app {app}")
     calls = [by_id[call_id] for call_id in ids]
     points = {call.id: call.points() for call in calls}
-    context = {"app": app_obj, "calls": calls, "charts": compare_charts(calls, points)}
+    context = {
+        "app": app_obj,
+        "calls": calls,
+        "lettered": zip(LETTERS, calls, strict=False),
+        "charts": compare_charts(calls, points),
+    }
     return render(request, "compare.html", context)
 
 
@@ -202,6 +232,14 @@ def call_stats_csv(request: HttpRequest, app: str, call_id: str) -> HttpResponse
         row = [format_timestamp(ns), f"{since_first:.3f}", *(metrics.get(key, "") for key in keys)]
         writer.writerow(row)
     return attachment(response, f"{call.id}-stats.csv")
+
+
+@requires_read_access
+def call_log_txt(request: HttpRequest, app: str, call_id: str) -> HttpResponse:
+    """The log as a file to save, as the API's plain-text log reads but as an attachment."""
+    log = get_object_or_404(CallLog.objects.only("text"), call__app_id=app, call_id=call_id)
+    response = HttpResponse(log.text, content_type="text/plain; charset=utf-8")
+    return attachment(response, f"{call_id}.log")
 
 
 def spreadsheet_safe(text: str) -> str:
