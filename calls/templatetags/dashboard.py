@@ -1,6 +1,6 @@
 """Human units for the dashboard's templates, and the Chart.js script tag."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django import template
 from django.conf import settings
@@ -29,6 +29,15 @@ def mib(value: float | None) -> str:
 def share(value: float | None) -> str:
     """A fraction from 0 to 1 as a percentage."""
     return DASH if value is None else f"{value * 100:.1f} %"
+
+
+@register.filter
+def utc(value: datetime | None) -> str:
+    """A time to the millisecond, in UTC and saying so: 2017-11-27 14:52:53.123 UTC."""
+    if value is None:
+        return DASH
+    value = value.astimezone(UTC)
+    return f"{value:%Y-%m-%d %H:%M:%S}.{value.microsecond // 1000:03d} UTC"
 
 
 @register.filter
