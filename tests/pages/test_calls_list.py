@@ -148,8 +148,9 @@ def test_it_never_loads_stats_error_or_log(client, make_call):
     page_query = next(q["sql"] for q in queries if "peak_cpu_total" in q["sql"])
     assert not re.search(r"\bstats\b", page_query)
     # The error's start only, for its first line.
-    assert "SUBSTR(" in page_query.upper()
-    assert not re.search(r"\berror\b", re.sub(r"(?i)SUBSTR(ING)?\([^)]*\)", "", page_query))
+    start = r"(?i)SUBSTR(ING)?\([^)]*\)"  # SUBSTRING on PostgreSQL
+    assert re.search(start, page_query)
+    assert not re.search(r"\berror\b", re.sub(start, "", page_query))
     assert not any("calllog" in query["sql"] for query in queries)
 
 
