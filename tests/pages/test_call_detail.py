@@ -5,11 +5,9 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
-from calls.ids import new_id
-from calls.models import App, Call, CallLog
+from calls.models import CallLog
 from calls.stats import MIB, parse_points, summarize
 from tests.conftest import T0
 
@@ -225,40 +223,6 @@ def test_it_names_an_unknown_call_of_a_known_app_and_links_its_list(client, call
     assert "has no call <code>01NOPE</code>" in html
     assert '<a href="/apps/myapp/calls/">See the calls of myapp</a>' in html
     assert "See all apps" in client.get("/apps/nope/calls/01NOPE/").content.decode()
-
-
-# ANALYZE commits on MariaDB, so this test cannot live inside a rolled-back transaction.
-@pytest.mark.django_db(transaction=True)
-def test_it_finds_the_neighbours_of_the_same_status_through_an_index():
-    App.objects.bulk_create([App(name=f"app{i}") for i in range(20)])
-    Call.objects.bulk_create(
-        Call(
-            id=new_id(at=T0 + timedelta(seconds=i)),
-            app_id=f"app{i % 20}",
-            path="/p",
-            status=Call.Status.values[i % 7],
-            created_at=T0 + timedelta(seconds=i),
-        )
-        for i in range(4000)
-    )
-    with connection.cursor() as cursor:
-        if connection.vendor == "mysql":
-            cursor.execute("ANALYZE TABLE calls_call")
-            cursor.fetchall()  # MariaDB answers with a status row that must be read
-        else:
-            cursor.execute("ANALYZE calls_call")
-    middle = Call.objects.filter(app_id="app3").order_by("id")[100].id
-    same_status = Call.objects.filter(app_id="app3", status="error").values_list("id", flat=True)
-    for neighbour in (
-        same_status.filter(id__gt=middle).order_by("id")[:1],
-        same_status.filter(id__lt=middle).order_by("-id")[:1],
-    ):
-        sql, params = neighbour.query.sql_with_params()
-        prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
-        with connection.cursor() as cursor:
-            cursor.execute(prefix + sql, params)
-            plan = " ".join(str(col) for row in cursor.fetchall() for col in row)
-        assert "call_app_status_id" in plan, plan
 
 
 @pytest.mark.parametrize("suffix", ["", "stats.json", "stats.csv", "log.txt"])
