@@ -21,6 +21,7 @@ from django.utils.html import format_html
 
 from calls.models import ApiToken, App, Call, CallLog
 from calls.stats import summarize
+from calls.templatetags.dashboard import DASH, figure, mib, utc
 
 
 def search_ignoring_case(queryset: QuerySet, terms: str, **lookups: str) -> QuerySet:
@@ -73,11 +74,15 @@ class CallAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     actions = ["delete_selected_calls"]
+    # Times, peaks and the link to the call's page as the dashboard shows them.
     fields = (
-        "id", "app", "path", "status", "created_at", "started_at", "completed_at", "run_time",
-        "error", "peak_cpu_total", "peak_mem_usage", "stats_table", "log_text",
+        "id", "app", "path", "status", "created", "started", "completed", "run_time",
+        "error", "peak_cpu", "peak_memory", "stats_table", "log_text",
     )  # fmt: skip
-    readonly_fields = ("run_time", "stats_table", "log_text")
+    readonly_fields = (
+        "created", "started", "completed", "run_time", "peak_cpu", "peak_memory", "stats_table",
+        "log_text",
+    )  # fmt: skip
 
     def get_queryset(self, request):
         # The list never shows the histogram; the change page loads it when it draws it.
@@ -107,6 +112,26 @@ class CallAdmin(admin.ModelAdmin):
     @admin.display(description="duration")
     def run_time(self, call: Call) -> str:
         return f"{call.duration.total_seconds():.3f} s" if call.duration else "-"
+
+    @admin.display(description="created at")
+    def created(self, call: Call) -> str:
+        return utc(call.created_at)
+
+    @admin.display(description="started at")
+    def started(self, call: Call) -> str:
+        return utc(call.started_at)
+
+    @admin.display(description="completed at")
+    def completed(self, call: Call) -> str:
+        return utc(call.completed_at)
+
+    @admin.display(description="peak CPU (100 % = 1 core)")
+    def peak_cpu(self, call: Call) -> str:
+        return DASH if call.peak_cpu_total is None else f"{figure(call.peak_cpu_total)} %"
+
+    @admin.display(description="peak memory")
+    def peak_memory(self, call: Call) -> str:
+        return mib(call.peak_mem_usage)
 
     @admin.display(description="stats")
     def stats_table(self, call: Call) -> str:

@@ -1,9 +1,10 @@
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 
 from django.db import connection, models, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from calls.fntime import format_datetime
@@ -89,7 +90,7 @@ class CallQuerySet(models.QuerySet):
     def matching(
         self,
         path: str = "",
-        status: str = "",
+        statuses: Collection[str] = (),
         created_after: datetime | None = None,
         created_before: datetime | None = None,
     ) -> "CallQuerySet":
@@ -98,8 +99,8 @@ class CallQuerySet(models.QuerySet):
         calls = self
         if path:
             calls = calls.filter(path=path)
-        if status:
-            calls = calls.filter(status=status)
+        if statuses:
+            calls = calls.filter(status__in=statuses)
         if created_after:
             calls = calls.filter(created_at__gt=created_after)
         if created_before:
@@ -185,6 +186,9 @@ class Call(models.Model):
     UNFINISHED = frozenset({Status.DELAYED, Status.QUEUED, Status.RUNNING})
     # How an unknown status is refused, after the name of the field that held it.
     STATUS_RULE = f"must be one of {', '.join(Status.values)}"
+    # What a list's status filter names: the calls that failed, as the overview counts them.
+    FAILED = (Status.ERROR, Status.TIMEOUT)
+    STATUS_FILTER_RULE = f"{STATUS_RULE} or failed, or several separated by commas"
 
     id = models.CharField(max_length=255, primary_key=True)
     # The column keeps Fn's name, so `app_id` holds the app's name.
@@ -212,10 +216,15 @@ class Call(models.Model):
             models.Index(fields=["app", "path", "id"], name="call_app_path_id"),
             models.Index(fields=["created_at"], name="call_created_at"),
             models.Index(fields=["status"], name="call_status"),
+            # The calls of one status in an app, by id: the call page's previous and next.
+            models.Index(fields=["app", "status", "id"], name="call_app_status_id"),
         ]
 
     def __str__(self) -> str:
         return self.id
+
+    def get_absolute_url(self) -> str:
+        return reverse("call_detail", args=[self.app_id, self.id])
 
     @classmethod
     def replaceable_by(cls, status: str) -> list[str]:
@@ -225,6 +234,20 @@ class Call(models.Model):
         step = {cls.Status.DELAYED: 0, cls.Status.QUEUED: 0, cls.Status.RUNNING: 1}
         reported = step.get(status, 2)
         return [stored for stored, stored_step in step.items() if stored_step <= reported]
+
+    @classmethod
+    def statuses_named(cls, text: str) -> list[str]:
+        """The statuses a list filter names ("error,timeout", "failed" for both), sorted and
+        unique; [] for "" (no filter). ValueError for a name that is no status."""
+        statuses = set()
+        for name in filter(None, text.split(",")):
+            if name == "failed":
+                statuses.update(cls.FAILED)
+            elif name in cls.Status.values:
+                statuses.add(name)
+            else:
+                raise ValueError(name)
+        return sorted(statuses)
 
     def set_stats(self, points: list[Point]) -> None:
         """Store already-reduced points; the peaks follow when the call is written."""
@@ -258,6 +281,11 @@ class Call(models.Model):
         if self.error:
             data["error"] = self.error
         return data
+
+    @property
+    def queued(self):
+        """Time from creation to start, or None for a call that has not started."""
+        return self.started_at - self.created_at if self.started_at else None
 
     @property
     def duration(self):

@@ -13,8 +13,6 @@ from django.db.models import Count, OuterRef, Subquery
 from calls.models import App, Call
 from calls.stats import percentile
 
-FAILED = (Call.Status.ERROR, Call.Status.TIMEOUT)
-
 
 def percentiles(values: list, qs: tuple[int, ...]) -> dict[str, float | None]:
     """{"p50": ..., ...} of the values, or None for each when there are none."""
@@ -84,7 +82,7 @@ def apps_overview(since: datetime) -> list[dict]:
     ):
         counts[app_id] += 1
         newest_in_window[app_id] = max(created, newest_in_window.get(app_id, created))
-        failed[app_id] += status in FAILED
+        failed[app_id] += status in Call.FAILED
         if (duration := run_seconds(started, completed)) is not None:
             durations[app_id].append(duration)
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -140,6 +141,19 @@ def test_it_shows_a_call_read_only_with_its_stats_as_a_table(admin_client, make_
     assert "<textarea" not in html
     assert 'name="path"' not in html
     assert 'name="_save"' not in html
+
+
+def test_it_shows_a_calls_times_and_peaks_as_the_dashboard_does(admin_client, make_call):
+    call = make_call(metrics={"cpu_total": 150.25, "mem_usage": 90 * 2**20})
+    html = admin_client.get(f"{LIST}{call.pk}/change/").content.decode()
+    assert "2017-11-27 14:52:53.123 UTC" in html
+    assert "2017-11-27 14:52:54.123 UTC" in html  # completed
+    assert "150.2 %" in html
+    assert "90.0 MiB" in html
+    assert f'href="/admin/r/{ContentType.objects.get_for_model(Call).pk}/{call.pk}/"' in html
+    assert admin_client.get(f"/admin/r/{ContentType.objects.get_for_model(Call).pk}/{call.pk}/")[
+        "Location"
+    ].endswith(f"/apps/myapp/calls/{call.pk}/")
 
 
 def test_it_offers_no_adding_of_calls(admin_client, db):

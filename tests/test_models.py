@@ -74,6 +74,32 @@ def test_it_has_a_duration_only_when_finished(make_call):
     assert make_call(started_at=CREATED, completed_at=None).duration is None
 
 
+def test_it_has_a_queued_time_once_started(make_call):
+    call = make_call(created=CREATED, started_at=CREATED + timedelta(seconds=3))
+    assert call.queued == timedelta(seconds=3)
+    assert make_call(status="queued", started_at=None, completed_at=None).queued is None
+
+
+@pytest.mark.parametrize(
+    ("text", "statuses"),
+    [
+        ("", []),
+        ("error", ["error"]),
+        ("failed", ["error", "timeout"]),
+        ("timeout,cancelled,timeout", ["cancelled", "timeout"]),
+        ("failed,success,", ["error", "success", "timeout"]),
+    ],
+)
+def test_it_reads_the_statuses_a_filter_names(text, statuses):
+    assert Call.statuses_named(text) == statuses
+
+
+@pytest.mark.parametrize("text", ["exploded", "error,Error", "failed, error"])
+def test_it_refuses_a_status_filter_naming_no_status(text):
+    with pytest.raises(ValueError, match="xploded|Error| error"):
+        Call.statuses_named(text)
+
+
 def explain(queryset) -> str:
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
@@ -82,20 +108,18 @@ def explain(queryset) -> str:
         return "\n".join(" ".join(str(col) for col in row) for row in cursor.fetchall())
 
 
-# ANALYZE commits on MariaDB, so this test cannot live inside a rolled-back transaction.
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(
-    ("with_path", "index"), [(True, "call_app_path_id"), (False, "call_app_id")]
-)
-def test_it_lists_an_apps_calls_newest_first_through_an_index(with_path, index):
-    # Enough rows over several apps and paths for each planner to prefer an index.
+@pytest.fixture
+def many_calls(transactional_db):
+    """Enough rows over several apps, paths and statuses for each planner to prefer an index.
+    ANALYZE commits on MariaDB, so the tests using them cannot live inside a rolled-back
+    transaction."""
     App.objects.bulk_create([App(name=f"app{i}") for i in range(20)])
     Call.objects.bulk_create(
         Call(
             id=new_id(at=CREATED + timedelta(seconds=i)),
             app_id=f"app{i % 20}",
             path=f"/path{i % 7}",
-            status="success",
+            status=Call.Status.values[i % 3],
             created_at=CREATED + timedelta(seconds=i),
         )
         for i in range(4000)
@@ -106,6 +130,13 @@ def test_it_lists_an_apps_calls_newest_first_through_an_index(with_path, index):
             cursor.fetchall()  # MariaDB answers with a status row that must be read
         else:
             cursor.execute("ANALYZE calls_call")
+
+
+@pytest.mark.usefixtures("many_calls")
+@pytest.mark.parametrize(
+    ("with_path", "index"), [(True, "call_app_path_id"), (False, "call_app_id")]
+)
+def test_it_lists_an_apps_calls_newest_first_through_an_index(with_path, index):
     calls = Call.objects.filter(
         app_id="app3",
         created_at__gt=CREATED + timedelta(minutes=5),
@@ -115,3 +146,16 @@ def test_it_lists_an_apps_calls_newest_first_through_an_index(with_path, index):
         calls = calls.filter(path="/path2")
     plan = explain(calls.order_by("-id")[:30])
     assert index in plan, plan
+
+
+@pytest.mark.usefixtures("many_calls")
+def test_it_finds_the_neighbours_of_a_call_of_the_same_status_through_an_index():
+    # As the call page asks for them: one step each way along (app, status, id).
+    middle = Call.objects.filter(app_id="app3").order_by("id")[100].id
+    same_status = Call.objects.filter(app_id="app3", status="error").values_list("id", flat=True)
+    for neighbour in (
+        same_status.filter(id__gt=middle).order_by("id")[:1],
+        same_status.filter(id__lt=middle).order_by("-id")[:1],
+    ):
+        plan = explain(neighbour)
+        assert "call_app_status_id" in plan, plan

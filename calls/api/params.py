@@ -70,14 +70,16 @@ class PageQuery(FnQuery):
 
 class CallsQuery(PageQuery, TimeWindowQuery):
     path = text_field()
-    status = text_field()  # fnweb's; empty, like an empty path, filters nothing
+    # fnweb's: one status, several separated by commas, or "failed"; empty, like an empty
+    # path, filters nothing
+    status = text_field()
     stats = text_field()  # fnweb's: "false" leaves the histograms out
 
-    def clean_status(self) -> str:
-        status = self.cleaned_data["status"]
-        if status and status not in Call.Status.values:
-            raise forms.ValidationError(Call.STATUS_RULE)
-        return status
+    def clean_status(self) -> list[str]:
+        try:
+            return Call.statuses_named(self.cleaned_data["status"])
+        except ValueError:
+            raise forms.ValidationError(Call.STATUS_FILTER_RULE) from None
 
     def clean_stats(self) -> bool:
         return self.cleaned_data["stats"] != "false"

@@ -26,6 +26,8 @@ class Group:
     metrics: tuple[tuple[str, str], ...]
     # Counters (bytes so far) are drawn and summarized as bytes per second.
     rates: bool = False
+    # What the unit means, where it is not obvious.
+    note: str = ""
 
 
 GROUPS = (
@@ -35,6 +37,7 @@ GROUPS = (
         "%",
         1,
         (("cpu_total", "total"), ("cpu_user", "user"), ("cpu_kernel", "kernel")),
+        note="100 % = 1 core",
     ),
     Group("memory", "Memory", "MiB", MIB, (("mem_usage", "usage"), ("mem_limit", "limit"))),
     Group("network", "Network", "KiB/s", KIB, (("net_rx", "received"), ("net_tx", "sent")), True),
@@ -44,6 +47,8 @@ GROUPS = (
 MEM_LIMIT = "mem_limit"
 # Compared one metric at a time; user and kernel CPU are parts of the total.
 COMPARED = ("cpu_total", "mem_usage", "net_rx", "net_tx", "disk_read", "disk_write")
+# Compared calls are named by letter in legends and tables; their ids are long and alike.
+LETTERS = "ABCD"
 
 
 def origin_ns(points: list[Point], started_at: datetime | None) -> int:
@@ -79,12 +84,10 @@ def call_charts(points: list[Point], started_at: datetime | None) -> list[dict]:
     charts = []
     for group in GROUPS:
         present = [(key, label) for key, label in group.metrics if key in summary]
-        datasets = [
-            {"label": label, "data": line(points, key, group, zero), "dashed": key == MEM_LIMIT}
-            for key, label in present
-        ]
+        lines = {key: line(points, key, group, zero) for key, _ in present}
+        datasets = [dataset(label, lines[key], dashed=key == MEM_LIMIT) for key, label in present]
         rows = [
-            {"label": label, "unit": group.unit, "figures": figures(summary, key, group)}
+            table_row(label, group.unit, figures(summary, key, group), lines[key])
             for key, label in present
         ]
         share = summary.get("mem_usage", {}).get("share_of_limit", {})
@@ -104,15 +107,28 @@ def compare_charts(calls: list, points_by_call: dict[str, list[Point]]) -> list[
             if key not in COMPARED:
                 continue
             datasets, rows = [], []
-            for call in calls:
+            for letter, call in zip(LETTERS, calls, strict=False):
                 points = points_by_call[call.id]
-                zero = origin_ns(points, call.started_at)
-                datasets.append({"label": call.id, "data": line(points, key, group, zero)})
+                drawn = line(points, key, group, zero=origin_ns(points, call.started_at))
+                datasets.append(dataset(letter, drawn, call_id=call.id))
                 row_figures = figures(summaries[call.id], key, group)
-                rows.append({"label": call.id, "unit": group.unit, "figures": row_figures})
+                row = table_row(letter, group.unit, row_figures, drawn)
+                rows.append(row | {"call_id": call.id})
             title = f"{group.title} {label}"
             charts.append(chart(f"{group.id}-{key}", title, group, datasets, rows))
     return charts
+
+
+def dataset(label: str, data: list, dashed: bool = False, call_id: str = "") -> dict:
+    """One line of a chart; a lone sample says so in the legend, beside its dot."""
+    suffix = " (one sample)" if len(data) == 1 else ""
+    return {"label": label + suffix, "data": data, "dashed": dashed, "call_id": call_id}
+
+
+def table_row(label: str, unit: str, row_figures: dict | None, drawn: list) -> dict:
+    """A table row describing what its line draws: one sample has no spread to speak of."""
+    note = "one sample" if len(drawn) == 1 else ""
+    return {"label": label, "unit": unit, "figures": row_figures, "note": note}
 
 
 def chart(chart_id: str, title: str, group: Group, datasets: list, rows: list) -> dict:
@@ -120,6 +136,7 @@ def chart(chart_id: str, title: str, group: Group, datasets: list, rows: list) -
         "id": chart_id,
         "title": title,
         "unit": group.unit,
+        "note": group.note,
         "rates": group.rates,
         "datasets": datasets,
         "rows": rows,

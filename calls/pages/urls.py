@@ -35,5 +35,6 @@ urlpatterns = [
         views.call_stats_csv,
         name="call_stats_csv",
     ),
+    path("apps/<name:app>/calls/<name:call_id>/log.txt", views.call_log_txt, name="call_log_txt"),
     path("apps/<name:app>/compare/", views.compare, name="compare"),
 ]

@@ -3,32 +3,34 @@ of `charts` (one call's histogram); these views only query and render."""
 
 import csv
 import functools
-from datetime import timedelta
+from datetime import datetime
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.db.models.functions import Substr
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from calls import reports
 from calls.fntime import NS_PER_SECOND, format_timestamp
 from calls.models import App, Call, CallLog
-from calls.pages.charts import call_charts, compare_charts
-from calls.pages.forms import CallFilterForm
+from calls.pages.charts import LETTERS, call_charts, compare_charts
+from calls.pages.forms import WINDOWS, CallFilterForm
 from calls.pages.paging import keyset_page
 from calls.text import unstorable
 
-COMPARE_MAX = 4
-# The spans the overview offers, and what the list's per-path summaries cover when no
-# "Created after" is given. Summaries read every call of their span, never the whole table.
-WINDOWS = {
-    "1h": timedelta(hours=1),
-    "24h": timedelta(days=1),
-    "7d": timedelta(days=7),
-    "30d": timedelta(days=30),
-}
+# A time as a link puts it in a filter: to the second, in UTC, as the date inputs read it.
+SECONDS = "%Y-%m-%dT%H:%M:%S"
+
+# One letter for each call compared.
+COMPARE_MAX = len(LETTERS)
+# What the list's per-path summaries cover when neither a window nor "Created after" is given.
+# Summaries read every call of their span, never the whole table.
 DEFAULT_WINDOW = "24h"
+# Enough of a failed call's error for its first line in the list; never the whole text.
+ERROR_START = 200
 
 
 def requires_read_access(view):
@@ -45,9 +47,7 @@ def requires_read_access(view):
 
 @requires_read_access
 def apps_overview(request: HttpRequest) -> HttpResponse:
-    window = request.GET.get("window", DEFAULT_WINDOW)
-    if window not in WINDOWS:
-        window = DEFAULT_WINDOW
+    window = picked_window(request, DEFAULT_WINDOW)
     apps = reports.apps_overview(timezone.now() - WINDOWS[window])
     return render(
         request, "apps_overview.html", {"apps": apps, "windows": WINDOWS, "window": window}
@@ -62,38 +62,133 @@ def calls_list(request: HttpRequest, app: str) -> HttpResponse:
     form = CallFilterForm(request.GET, paths)
     context = {"app": app_obj, "form": form, "has_calls": bool(paths)}
     if not form.is_valid():
+        # Nothing was searched: the form and its errors, without summaries or a list.
         return render(request, "calls_list.html", context, status=400)
 
     wanted = form.cleaned_data
-    calls = app_calls.matching(wanted["path"], wanted["status"], wanted["since"], wanted["until"])
-    page, newer, older = keyset_page(calls.for_list(), wanted["cursor"], wanted["after"])
+    now = timezone.now()
+    since = form.created_after(now)
+    calls = app_calls.matching(wanted["path"], wanted["status"], since, wanted["until"])
+    # The first line of an error is all the list shows: read its start, not all of it.
+    calls = calls.for_list().annotate(error_start=Substr("error", 1, ERROR_START))
+    page, newer, older = keyset_page(calls, wanted["cursor"], wanted["after"])
     # Paths outlive purged calls: an empty page asks (one index lookup) whether any is left.
     context["has_calls"] = bool(page) or app_calls.exists()
-    summary_since = wanted["since"] or (wanted["until"] or timezone.now()) - WINDOWS[DEFAULT_WINDOW]
+    # The summaries cover the list's span, or the day before its end when it has no start.
+    summary_since = since or (wanted["until"] or now) - WINDOWS[DEFAULT_WINDOW]
+    summaries = reports.path_summaries(app_obj.name, summary_since, wanted["until"])
+    counted = counted_in(summaries, wanted["path"], wanted["status"])
+    paged = bool(wanted["cursor"] or wanted["after"])
+    one_page = not (paged or older)
     filters = request.GET.copy()
     for key in ("cursor", "after"):
         filters.pop(key, None)
+    link_counts(summaries, summary_span(request, since, wanted["until"], summary_since))
     context |= {
         "calls": page,
-        "summaries": reports.path_summaries(app_obj.name, summary_since, wanted["until"]),
+        "summaries": summaries,
         "summary_since": summary_since,
+        # Exact when the list has a start (the summaries counted the same calls) or fits on
+        # one page; otherwise at least the summaries' count, or this page and one more call.
+        "matched": counted if since else len(page) if one_page else max(counted, len(page) + 1),
+        "matched_exact": bool(since) or one_page,
         "filtered": any(filters.values()),
         "filters": filters.urlencode(),
+        "window_picks": window_picks(filters),
         "newer": newer,
         "older": older,
-        "paged": bool(wanted["cursor"] or wanted["after"]),
+        "paged": paged,
         "compare_max": COMPARE_MAX,
     }
     return render(request, "calls_list.html", context)
 
 
+def picked_window(request: HttpRequest, default: str = "") -> str:
+    """The window (1h, 24h, 7d, 30d) asked for in the query string, else `default`."""
+    window = request.GET.get("window", default)
+    return window if window in WINDOWS else default
+
+
+def summary_span(
+    request: HttpRequest, since: datetime | None, until: datetime | None, summary_since: datetime
+) -> dict[str, str]:
+    """The list filters that pick the calls the summaries count, for links to exactly them."""
+    if since:
+        span = {key: request.GET.get(key, "") for key in ("window", "since", "until")}
+    elif until:
+        span = {"since": summary_since.strftime(SECONDS), "until": request.GET["until"]}
+    else:
+        span = {"window": DEFAULT_WINDOW}
+    return {key: value for key, value in span.items() if value}
+
+
+def counted_in(summaries: list[dict], path: str, statuses: list[str]) -> int:
+    """How many calls of the summaries have the path and one of the statuses (all for none)."""
+    return sum(
+        count
+        for row in summaries
+        if row["path"] == path or not path
+        for status, count in row["by_status"].items()
+        if status in statuses or not statuses
+    )
+
+
+def link_counts(summaries: list[dict], span: dict[str, str]) -> None:
+    """Give each summary row the list's query string for its calls (`query`) and, with each
+    count by status, the query string for exactly those calls (`statuses`)."""
+    for row in summaries:
+        row["query"] = urlencode(span | {"path": row["path"]})
+        row["statuses"] = [
+            (status, count, urlencode(span | {"path": row["path"], "status": status}))
+            for status, count in row["by_status"].items()
+        ]
+
+
+def window_picks(filters: QueryDict) -> list[tuple[str, str]]:
+    """(window, query string) for each quick pick: the same filters over another span."""
+    kept = filters.copy()
+    for key in ("window", "since", "until"):
+        kept.pop(key, None)
+    picks = []
+    for window in ["", *WINDOWS]:
+        query = kept.copy()
+        if window:
+            query["window"] = window
+        picks.append((window, query.urlencode()))
+    return picks
+
+
 @requires_read_access
 def call_detail(request: HttpRequest, app: str, call_id: str) -> HttpResponse:
-    call = get_object_or_404(Call, app_id=app, pk=call_id)
+    call = Call.objects.filter(app_id=app, pk=call_id).first()
+    if call is None:
+        return call_not_found(request, app, call_id)
     log = CallLog.objects.filter(call=call).values_list("text", flat=True).first()
     points = call.points()
-    context = {"call": call, "log": log, "charts": call_charts(points, call.started_at)}
-    return render(request, "call_detail.html", context | {"has_stats": bool(points)})
+    # The neighbours of the same status: a step each way along the (app, status, id) index.
+    same_status = Call.objects.filter(app_id=app, status=call.status).values_list("id", flat=True)
+    unfinished = call.status in Call.UNFINISHED
+    context = {
+        "call": call,
+        "log_lines": log.removesuffix("\n").split("\n") if log else [],
+        "charts": call_charts(points, call.started_at),
+        "has_stats": bool(points),
+        "unfinished": unfinished,
+        # How long a call still queued or running has been so, as of this page.
+        "so_far": timezone.now() - (call.started_at or call.created_at) if unfinished else None,
+        "newer": same_status.filter(id__gt=call.id).order_by("id").first(),
+        "older": same_status.filter(id__lt=call.id).order_by("-id").first(),
+        "window": picked_window(request),
+    }
+    return render(request, "call_detail.html", context)
+
+
+def call_not_found(request: HttpRequest, app: str, call_id: str) -> HttpResponse:
+    """A 404 that names the call and leads to its app's list, when the app exists."""
+    if not App.objects.filter(name=app).exists():
+        raise Http404(f"No app {app}")
+    context = {"app": app, "call_id": call_id, "request_path": request.path}
+    return render(request, "404.html", context, status=404)
 
 
 @requires_read_access
@@ -108,7 +203,12 @@ def compare(request: HttpRequest, app: str) -> HttpResponse:
         raise Http404(f"No call {missing[0]} in app {app}")
     calls = [by_id[call_id] for call_id in ids]
     points = {call.id: call.points() for call in calls}
-    context = {"app": app_obj, "calls": calls, "charts": compare_charts(calls, points)}
+    context = {
+        "app": app_obj,
+        "calls": calls,
+        "lettered": zip(LETTERS, calls, strict=False),
+        "charts": compare_charts(calls, points),
+    }
     return render(request, "compare.html", context)
 
 
@@ -134,6 +234,14 @@ def call_stats_csv(request: HttpRequest, app: str, call_id: str) -> HttpResponse
         row = [format_timestamp(ns), f"{since_first:.3f}", *(metrics.get(key, "") for key in keys)]
         writer.writerow(row)
     return attachment(response, f"{call.id}-stats.csv")
+
+
+@requires_read_access
+def call_log_txt(request: HttpRequest, app: str, call_id: str) -> HttpResponse:
+    """The log as a file to save, as the API's plain-text log reads but as an attachment."""
+    log = get_object_or_404(CallLog.objects.only("text"), call__app_id=app, call_id=call_id)
+    response = HttpResponse(log.text, content_type="text/plain; charset=utf-8")
+    return attachment(response, f"{call_id}.log")
 
 
 def spreadsheet_safe(text: str) -> str:

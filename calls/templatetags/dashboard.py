@@ -1,6 +1,6 @@
 """Human units for the dashboard's templates, and the Chart.js script tag."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django import template
 from django.conf import settings
@@ -11,6 +11,7 @@ from calls.stats import MIB
 register = template.Library()
 
 DASH = "–"
+NBSP = "\u00a0"
 
 
 @register.filter
@@ -31,17 +32,46 @@ def share(value: float | None) -> str:
 
 
 @register.filter
+def utc(value: datetime | None) -> str:
+    """A time to the millisecond, in UTC and saying so: 2017-11-27 14:52:53.123 UTC."""
+    if value is None:
+        return DASH
+    value = value.astimezone(UTC)
+    return f"{value:%Y-%m-%d %H:%M:%S}.{value.microsecond // 1000:03d} UTC"
+
+
+@register.filter
+def thousands(value: int) -> str:
+    return f"{value:,}"
+
+
+@register.filter
+def headline(text: str, length: int = 80) -> str:
+    """The first line of a text, shortened to `length` characters; "…" marks what is left out."""
+    line, *rest = text.strip().split("\n", 1)
+    line = line.rstrip()
+    if len(line) > length:
+        return line[: length - 1] + "…"
+    return line + " …" if rest else line
+
+
+@register.filter
 def duration(value: float | timedelta | None) -> str:
-    """A duration the way people read one: 850 ms, 4.2 s, 3 min 05 s, 1 h 02 min."""
+    """A duration the way people read one: 850 ms, 4.2 s, 3 min 05 s, 1 h 02 min, with
+    no-break spaces, so a narrow cell never wraps it inside."""
     if value is None:
         return DASH
     if isinstance(value, timedelta):
         value = value.total_seconds()
-    if value < 1:
-        return f"{value * 1000:.0f} ms"
-    if value < 60:
-        return f"{value:.1f} s"
-    minutes, secs = divmod(round(value), 60)
+    return readable_duration(value).replace(" ", NBSP)
+
+
+def readable_duration(seconds: float) -> str:
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
     if minutes < 60:
         return f"{minutes} min {secs:02d} s"
     hours, minutes = divmod(minutes, 60)

@@ -34,6 +34,7 @@
       data: {
         datasets: spec.datasets.map((set, i) => ({
           label: set.label,
+          callId: set.call_id,
           data: set.data,
           borderColor: colors[i % colors.length],
           backgroundColor: colors[i % colors.length],
@@ -62,7 +63,10 @@
           },
           y: {
             beginAtZero: true,
-            title: { display: true, text: `${spec.title} (${spec.unit})` },
+            title: {
+              display: true,
+              text: `${spec.title} (${spec.unit}${spec.note ? `; ${spec.note}` : ""})`,
+            },
           },
         },
         plugins: {
@@ -70,8 +74,10 @@
           tooltip: {
             callbacks: {
               title: (items) => `${figure.format(items[0].parsed.x)} s`,
+              // Compared calls are lettered in the legend; the tooltip names them in full.
               label: (item) =>
-                `${item.dataset.label}: ${figure.format(item.parsed.y)} ${spec.unit}`,
+                `${item.dataset.label}${item.dataset.callId ? ` ${item.dataset.callId}` : ""}: ` +
+                `${figure.format(item.parsed.y)} ${spec.unit}`,
             },
           },
         },

@@ -171,6 +171,17 @@ def test_it_filters_by_status(client, make_call):
     assert body["error"]["message"].startswith("status must be one of success, error, timeout")
 
 
+def test_it_filters_by_several_statuses_or_failed(client, make_call):
+    error, timeout, cancelled, _ = (
+        make_call(status=status, created=T0 + timedelta(seconds=i))
+        for i, status in enumerate(["error", "timeout", "cancelled", "success"])
+    )
+    assert ids(listing(client, "?status=failed")) == [timeout.id, error.id]
+    assert ids(listing(client, "?status=cancelled,error")) == [cancelled.id, error.id]
+    body = listing(client, "?status=error,exploded", status=400)
+    assert body["error"]["message"].endswith("or failed, or several separated by commas")
+
+
 def test_it_leaves_stats_out_of_the_list_on_request(client, make_call, django_assert_num_queries):
     make_call(stats=[{"timestamp": "2017-11-27T14:52:53.123Z", "metrics": {"cpu_user": 2}}])
     with django_assert_num_queries(1) as captured:

@@ -4,6 +4,7 @@ pytest-django's live server, with Chart.js served from our own static files."""
 import os
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -53,15 +54,17 @@ def local_chartjs(settings):
 
 @pytest.fixture
 def open_page(browser, live_server):
-    """`open_page(path, viewport=DESKTOP, scheme="light")`: a page of the live server.
+    """`open_page(path, viewport=DESKTOP, scheme="light", audited=False)`: a page of the
+    live server.
 
     Requests to any other host are aborted, so no test depends on the network; errors the
-    page logs are collected in `page.errors`.
+    page logs are collected in `page.errors`. An `audited` page lets `audit` inject axe-core,
+    an inline script our Content Security Policy would refuse.
     """
     contexts = []
 
-    def open_(path: str, viewport: dict = DESKTOP, scheme: str = "light"):
-        context = browser.new_context(viewport=viewport, color_scheme=scheme)
+    def open_(path: str, viewport: dict = DESKTOP, scheme: str = "light", audited: bool = False):
+        context = browser.new_context(viewport=viewport, color_scheme=scheme, bypass_csp=audited)
         context.set_default_timeout(10_000)
         contexts.append(context)
         context.route(lambda url: not url.startswith(live_server.url), lambda route: route.abort())
@@ -102,3 +105,22 @@ def busy_call(make_call):
         return call
 
     return make
+
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+
+
+def audit(page, skipped: tuple[str, ...] = ()) -> list[dict]:
+    """axe-core's violations on the page (a local copy: npm's axe-core, MPL-2.0), each as
+    its rule, impact and the elements that break it; [] when there are none. `skipped`
+    names rules not run."""
+    page.add_script_tag(path=AXE)
+    return page.evaluate(
+        """async (skipped) => {
+          const rules = Object.fromEntries(skipped.map((rule) => [rule, {enabled: false}]));
+          return (await axe.run(document, {rules})).violations.map((v) => ({
+            rule: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")),
+          }));
+        }""",
+        list(skipped),
+    )

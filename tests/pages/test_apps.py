@@ -17,7 +17,7 @@ def test_it_lists_every_app_with_its_figures_over_the_last_day(client, make_call
     html = response.content.decode()
     assert '<a href="/apps/shop/calls/">shop</a>' in html
     assert "50.0 %" in html  # one of the two calls of the last 24 hours failed
-    assert "995 ms" in html  # make_call's calls run from +5 ms to +1 s
+    assert "995\u00a0ms" in html  # make_call's calls run from +5 ms to +1 s
     assert f"{newest.created_at:%Y-%m-%d %H:%M:%S}" in html
     assert '<a href="?window=24h" aria-current="true">24h</a>' in html
 
@@ -25,9 +25,12 @@ def test_it_lists_every_app_with_its_figures_over_the_last_day(client, make_call
 @pytest.mark.parametrize(
     ("window", "failed"),
     [
-        ("1h", '<td class="num">0.0 %</td>'),
-        ("7d", '<td class="num bad">66.7 %</td>'),
-        ("x", '<td class="num bad">50.0 %</td>'),  # unknown: the default, 24 hours
+        ("1h", '<td class="num" data-label="Failed">0.0 %</td>'),
+        (
+            "7d",
+            'title="The calls of shop that ended in error or timeout in the last 7d">66.7 %</a>',
+        ),
+        ("x", 'in the last 24h">50.0 %</a>'),  # unknown: the default, 24 hours
     ],
 )
 def test_it_shows_the_span_picked(client, make_call, window, failed):
@@ -37,6 +40,19 @@ def test_it_shows_the_span_picked(client, make_call, window, failed):
     make_call(app="shop", status="timeout", created=now - timedelta(days=2))
     html = client.get("/", {"window": window}).content.decode()
     assert failed in html
+
+
+def test_it_links_each_count_to_exactly_the_calls_it_counts(client, make_call):
+    now = timezone.now()
+    make_call(app="shop", created=now - timedelta(minutes=30))
+    make_call(app="shop", status="error", created=now - timedelta(hours=2))
+    make_call(app="idle", created=now - timedelta(days=10))
+    html = client.get("/", {"window": "7d"}).content.decode()
+    assert '<a href="/apps/shop/calls/?window=7d">2</a>' in html
+    assert '<a href="/apps/shop/calls/?status=failed&amp;window=7d" title=' in html
+    assert 'data-label="Calls">0</td>' in html  # nothing to link to for idle
+    failed = client.get("/apps/shop/calls/", {"status": "failed", "window": "7d"})
+    assert "1 of 1" in failed.content.decode()
 
 
 def test_it_links_the_demo_apps(client):

@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from calls.models import CallLog
 from calls.stats import MIB, parse_points, summarize
@@ -69,10 +70,15 @@ def test_it_shows_the_call(client, call):
     assert '<span class="badge badge-error">error</span>' in html
     assert "container exited with code 1" in html
     assert (
-        '<pre class="log" tabindex="0" aria-label="Call log">hello\n&lt;b&gt;fatal&lt;/b&gt;'
-        in html
+        '<pre class="log" id="log" tabindex="0" aria-label="Call log"><span class="line">hello'
+        '</span>\n<span class="line">&lt;b&gt;fatal&lt;/b&gt;</span>\n</pre>'
+    ) in html
+    assert "2 lines" in html
+    assert f'<a href="/apps/myapp/calls/{call.id}/log.txt" download>Download</a>' in html
+    assert (
+        'href="/apps/myapp/calls/?path=/hello&amp;status=error">All error calls of /hello' in html
     )
-    assert "11.0 s" in html
+    assert "11.0\u00a0s" in html
     assert "2017-11-27 14:52:53.123 UTC" in html
     assert f'href="/apps/myapp/calls/{call.id}/stats.csv"' in html
     assert f'href="/apps/myapp/calls/{call.id}/stats.json"' in html
@@ -169,12 +175,57 @@ def test_it_keeps_spreadsheets_from_running_metric_names_as_formulas(client, mak
     assert row[2:] == ["5", "3", "4", "1", "2", "6"]
 
 
-def test_it_reads_the_call_and_its_log_in_two_queries(client, call, django_assert_num_queries):
-    with django_assert_num_queries(2):
+def test_it_reads_the_call_its_log_and_its_neighbours_in_four_queries(
+    client, call, django_assert_num_queries
+):
+    with django_assert_num_queries(4):
         client.get(f"/apps/myapp/calls/{call.id}/")
 
 
-@pytest.mark.parametrize("suffix", ["", "stats.json", "stats.csv"])
+def test_it_links_the_newer_and_older_calls_of_the_same_status(client, make_call):
+    errors = [make_call(status="error", created=T0 + timedelta(seconds=i)) for i in range(0, 6, 2)]
+    make_call(status="success", created=T0 + timedelta(seconds=3))
+    make_call(app="other", status="error", created=T0 + timedelta(seconds=3))
+    html = client.get(f"/apps/myapp/calls/{errors[1].id}/", {"window": "7d"}).content.decode()
+    assert f'href="/apps/myapp/calls/{errors[2].id}/?window=7d" rel="prev">' in html
+    assert f'href="/apps/myapp/calls/{errors[0].id}/?window=7d" rel="next">' in html
+    assert "status=error&amp;window=7d" in html
+    newest = client.get(f"/apps/myapp/calls/{errors[2].id}/").content.decode()
+    assert 'rel="prev"' not in newest
+    assert f'href="/apps/myapp/calls/{errors[1].id}/" rel="next">' in newest
+
+
+def test_it_says_how_long_an_unfinished_call_has_been_running(client, make_call):
+    started = timezone.now() - timedelta(minutes=3, seconds=5)
+    call = make_call(
+        status="running", created=started - timedelta(seconds=2), started_at=started,
+        completed_at=None,
+    )  # fmt: skip
+    html = client.get(f"/apps/myapp/calls/{call.id}/").content.decode()
+    assert "running for 3\u00a0min\u00a005\u00a0s" in html
+    assert "2.0\u00a0s" in html  # queued
+    assert "No stats yet: this call is running" in html
+    assert "No log yet" in html
+    assert "when you ingest it" not in html
+
+
+def test_it_downloads_the_log(client, call):
+    response = client.get(f"/apps/myapp/calls/{call.id}/log.txt")
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response["Content-Disposition"] == f'attachment; filename="{call.id}.log"'
+    assert response.content == b"hello\n<b>fatal</b>\n"
+
+
+def test_it_names_an_unknown_call_of_a_known_app_and_links_its_list(client, call):
+    response = client.get("/apps/myapp/calls/01NOPE/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "has no call <code>01NOPE</code>" in html
+    assert '<a href="/apps/myapp/calls/">See the calls of myapp</a>' in html
+    assert "See all apps" in client.get("/apps/nope/calls/01NOPE/").content.decode()
+
+
+@pytest.mark.parametrize("suffix", ["", "stats.json", "stats.csv", "log.txt"])
 def test_it_answers_404_for_unknown_calls(client, call, make_call, suffix):
     other = make_call(app="other")
     assert client.get(f"/apps/myapp/calls/nope/{suffix}").status_code == 404
@@ -182,7 +233,7 @@ def test_it_answers_404_for_unknown_calls(client, call, make_call, suffix):
     assert client.get(f"/apps/nope/calls/{call.id}/{suffix}").status_code == 404
 
 
-@pytest.mark.parametrize("suffix", ["", "stats.json", "stats.csv"])
+@pytest.mark.parametrize("suffix", ["", "stats.json", "stats.csv", "log.txt"])
 def test_it_asks_for_login_when_reads_need_it(client, admin_client, call, settings, suffix):
     settings.READ_REQUIRES_LOGIN = True
     response = client.get(f"/apps/myapp/calls/{call.id}/{suffix}")

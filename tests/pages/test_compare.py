@@ -47,7 +47,8 @@ def test_it_overlays_the_calls_per_metric(client, calls):
         "disk-disk_write",
     ]
     cpu = charts["cpu-cpu_total"]["datasets"]
-    assert [line["label"] for line in cpu] == ids  # in the order picked
+    assert [line["label"] for line in cpu] == ["A", "B"]
+    assert [line["call_id"] for line in cpu] == ids  # in the order picked
     # x is seconds since each call's own start (T0 + 123 ms; the first point 877 ms later)
     assert cpu[0]["data"][1] == [pytest.approx(1.877), 40.0]
     assert cpu[1]["data"][1] == [pytest.approx(1.877), 10.0]
@@ -57,11 +58,26 @@ def test_it_overlays_the_calls_per_metric(client, calls):
 def test_it_sets_the_summaries_side_by_side(client, calls):
     response = client.get("/apps/myapp/compare/", {"ids": [calls[1].id, calls[2].id]})
     html = response.content.decode()
-    for call in calls[1:3]:
-        assert f'href="/apps/myapp/calls/{call.id}/">{call.id}</a>' in html
+    for letter, call in zip("AB", calls[1:3], strict=True):
+        assert (
+            f'<span class="letter">{letter}</span> <a class="mono" '
+            f'href="/apps/myapp/calls/{call.id}/">' in html
+        )
+        assert (
+            f'title="{call.id}">{letter}<span class="visually-hidden"> {call.id}</span></a>' in html
+        )
     assert ">40.0</td>" in html  # max cpu_total of calls[1]: 20 * 2
     assert ">60.0</td>" in html  # and of calls[2]
     assert "no rate (it needs two points or more)" in html  # net_tx
+
+
+def test_it_says_when_a_call_has_one_sample(client, calls, make_call):
+    lone = make_call(created=T0, started_at=T0, stats=stats(10)[:1])
+    response = client.get("/apps/myapp/compare/", {"ids": [calls[0].id, lone.id]})
+    cpu = chart_data(response)["cpu-cpu_total"]["datasets"]
+    assert [line["label"] for line in cpu] == ["A", "B (one sample)"]
+    assert 'B<span class="visually-hidden">' in response.content.decode()
+    assert "(one sample)</span>" in response.content.decode()
 
 
 @pytest.mark.parametrize("count", [0, 1, 5])
