@@ -67,7 +67,11 @@ def find_call(app: str, call_id: str, calls=Call.objects) -> Call:
         ),
         OpenApiParameter("to_time", int, description="Unix seconds, created_at before (exclusive)"),
         OpenApiParameter(
-            "status", str, enum=Call.Status.values, description="fnweb: only this status"
+            "status",
+            str,
+            description="fnweb: only calls in these statuses: one of "
+            f"{', '.join(Call.Status.values)}, or failed (error and timeout), or several "
+            "separated by commas",
         ),
         OpenApiParameter("stats", bool, description="fnweb: false leaves the histograms out"),
     ],
