@@ -31,7 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PG_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
 SENDERS = 8
-CREATED = "2026-01-05T10:00:00.000Z"
+# Recent calls, which the purge of calls older than 30 days leaves alone.
+CREATED = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
 
 
 def free_port() -> int:
@@ -78,7 +79,9 @@ class Server:
 
     def start_database(self) -> None:
         options = f"-p {self.pg_port} -k {self.data} -c listen_addresses=127.0.0.1"
-        as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-w", "start")
+        # -l: the server writes to a file, not to the pipes run() reads until they close.
+        pg_ctl = [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.data / "log")]
+        as_postgres(*pg_ctl, "-o", options, "-w", "start")
 
     def stop_database(self) -> None:
         as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
