@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Development defaults; production sets DEBUG=false and a real SECRET_KEY (see README).
 export DEBUG ?= true
 
-.PHONY: run test bench bench-reliability serve
+.PHONY: run test bench bench-reliability bench-hotpaths serve
 
 # The virtualenv, rebuilt whenever a requirements file changes.
 $(VENV)/installed: requirements.txt requirements-dev.txt
@@ -44,3 +44,7 @@ serve: $(VENV)/installed
 # gunicorn on a throwaway PostgreSQL under resends, races, a purge and an outage (see its header).
 bench-reliability: $(VENV)/installed
 	$(BIN)/python bench/bench_reliability.py
+
+# Ingest and single-call reads against the database client and a bare WSGI app (see its header).
+bench-hotpaths: $(VENV)/installed
+	$(BIN)/python bench/bench_hotpaths.py

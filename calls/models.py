@@ -3,12 +3,13 @@ import secrets
 from collections.abc import Callable, Collection
 from datetime import datetime
 
+import orjson
 from django.db import connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from calls.fntime import format_datetime
-from calls.stats import Point, dump_points, load_points
+from calls.stats import Point, dump_points, go_order, load_points
 
 # What a row of a calls list shows; never `stats` or `error`, which can be large.
 LIST_COLUMNS = (
@@ -54,6 +55,36 @@ class CallPath(models.Model):
         # Sorted: the same order in every transaction.
         rows = [cls(app_id=app_name, path=path) for path in sorted(paths)]
         cls.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+class StatsField(models.JSONField):
+    """A JSONField read with orjson: a call's 240 points decode several times faster than with
+    the standard library, on the API's hottest read."""
+
+    def deconstruct(self):
+        # Migrations see the plain JSONField: how it is decoded is code, not schema.
+        name, _, args, kwargs = super().deconstruct()
+        return name, "django.db.models.JSONField", args, kwargs
+
+    def from_db_value(self, value, expression, connection):
+        if isinstance(value, str | bytes) and isinstance(expression, models.expressions.Col):
+            return orjson.loads(value)
+        return super().from_db_value(value, expression, connection)
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> list[dict]:
+        # Stored in Go's order on every write, so a database that keeps key order serves
+        # the wire form as it is (see Call.wire_stats).
+        value = go_order(getattr(model_instance, self.attname))
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+def keeps_key_order() -> bool:
+    """Whether the database gives a JSON column back with its keys in the order written:
+    SQLite and MariaDB keep the text; PostgreSQL's jsonb and MySQL's JSON reorder keys."""
+    if connection.vendor == "mysql":
+        return connection.mysql_is_mariadb
+    return connection.vendor == "sqlite"
 
 
 class PeakField(models.FloatField):
@@ -201,7 +232,7 @@ class Call(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True, default="")
-    stats = models.JSONField(default=list, blank=True)
+    stats = StatsField(default=list, blank=True)
     # So lists and percentiles never load the histogram.
     peak_cpu_total = PeakField(metric="cpu_total")
     peak_mem_usage = PeakField(metric="mem_usage")
@@ -257,12 +288,9 @@ class Call(models.Model):
         return load_points(self.stats)
 
     def wire_stats(self) -> list[dict]:
-        """The stats as Fn's JSON has them: metric names sorted as Go's encoder sorts them
-        (PostgreSQL's jsonb and MariaDB keep their own key order)."""
-        return [
-            {"timestamp": point["timestamp"], "metrics": dict(sorted(point["metrics"].items()))}
-            for point in self.stats
-        ]
+        """The stats as Fn's JSON has them: metric names sorted as Go's encoder sorts them.
+        They are stored sorted; only a database that reorders keys needs them sorted again."""
+        return self.stats if keeps_key_order() else go_order(self.stats)
 
     def to_fn_json(self, with_stats: bool = True) -> dict:
         """The call as Fn's server printed it: keys in Go's order, stats and error when set,

@@ -170,6 +170,14 @@ def dump_points(points: list[Point]) -> list[dict]:
     ]
 
 
+def go_order(stored: list[dict]) -> list[dict]:
+    """Stored points with their metric names sorted, as Go's encoder writes a map."""
+    return [
+        {"timestamp": point["timestamp"], "metrics": dict(sorted(point["metrics"].items()))}
+        for point in stored
+    ]
+
+
 def load_points(stored: list[dict]) -> list[Point]:
     """The points of a stored histogram. Ingest validated them once; reads trust them, so a
     rule added later never turns an old row into an error on read."""

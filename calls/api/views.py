@@ -17,7 +17,7 @@ from calls import ingest
 from calls.api import schema
 from calls.api.errors import FnError
 from calls.api.params import AppsQuery, CallsQuery, TimeWindowQuery, app_cursor
-from calls.api.renderers import FnJSONRenderer, PlainTextRenderer
+from calls.api.renderers import CallsRenderer, FnJSONRenderer, PlainTextRenderer
 from calls.models import App, Call, CallLog
 from calls.reports import path_summaries
 from calls.stats import summarize
@@ -85,6 +85,7 @@ def find_call(app: str, call_id: str, calls=Call.objects) -> Call:
     responses={201: schema.IngestWrapper, **schema.errors(400, 401, 403, 409, 413, 415)},
 )
 @api_view(["GET", "POST"])
+@renderer_classes([CallsRenderer])
 @requires_app_and_storable_text
 def calls(request, app: str) -> Response:
     if request.method == "POST":
@@ -151,6 +152,7 @@ def read_body(request, limit: int) -> bytes:
     responses={200: schema.CallWrapper, **schema.errors(400, 401, 403, 404)},
 )
 @api_view(["GET"])
+@renderer_classes([CallsRenderer])
 @requires_app_and_storable_text
 def call_detail(request, app: str, call: str) -> Response:
     loaded = find_call(app, call, Call.objects.for_api())

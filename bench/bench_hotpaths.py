@@ -1,0 +1,252 @@
+"""The two hottest paths against what the database itself can do, measured in one run:
+
+    make bench-hotpaths                                    # SQLite
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres make bench-hotpaths
+
+1. Ingest: two senders posting 50-call batches of calls with 600 raw points each (and again
+   with 10 points) to gunicorn with production settings, against the floor: the same final
+   rows (reduced stats, peaks, logs) written by the database client's executemany.
+2. Read one call with 240 points (GET /v1/apps/{app}/calls/{id}) with 8 keep-alive clients,
+   against a bare WSGI app (bench/bare_wsgi.py) under the same gunicorn returning the row's
+   stored stats text with one query; and a list page of 100 calls with stats the same way.
+3. The call page (HTML and chart data) against the API read of the same call, one client.
+
+On PostgreSQL it works in a database of its own (fnweb_hotpaths) on the server DATABASE_URL
+names, dropped at the end.
+"""
+
+import http.client
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fnweb.settings")
+os.environ.setdefault("DEBUG", "true")
+SECONDS = float(os.environ.get("HOTPATHS_SECONDS", "8"))
+T0 = 1_767_225_600 * 10**9  # 2026-01-01
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def database_url(folder: Path) -> str:
+    given = os.environ.get("DATABASE_URL", "")
+    if not given.startswith("postgres"):
+        return f"sqlite:///{folder / 'bench.sqlite3'}"
+    import psycopg
+
+    with psycopg.connect(given, autocommit=True) as admin:
+        admin.execute("DROP DATABASE IF EXISTS fnweb_hotpaths")
+        admin.execute("CREATE DATABASE fnweb_hotpaths")
+    return given.rsplit("/", 1)[0] + "/fnweb_hotpaths"
+
+
+def drop(url: str) -> None:
+    if url.startswith("postgres"):
+        import psycopg
+
+        with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as admin:
+            admin.execute("DROP DATABASE IF EXISTS fnweb_hotpaths WITH (FORCE)")
+
+
+def point(second: int) -> dict:
+    from calls.fntime import format_timestamp
+
+    return {
+        "timestamp": format_timestamp(T0 + second * 10**9),
+        "metrics": {
+            "cpu_user": second % 50, "cpu_kernel": 3, "cpu_total": second % 53 + 3,
+            "mem_usage": 90_000_000 + second, "mem_limit": 268_435_456, "net_rx": second * 900,
+            "net_tx": second * 300, "disk_read": second * 40, "disk_write": second * 70,
+        },
+    }  # fmt: skip
+
+
+def batches(prefix: str, count: int, points: int) -> list[bytes]:
+    from calls.fntime import format_timestamp
+
+    stats = [point(s) for s in range(points)]
+    times = {
+        "created_at": format_timestamp(T0),
+        "started_at": format_timestamp(T0 + 10**6),
+        "completed_at": format_timestamp(T0 + points * 10**9),
+    }
+    return [
+        json.dumps({"calls": [
+            {"id": f"{prefix}-{b}-{i}", "status": "success", "path": "/p", "log": "done\n",
+             "stats": stats, **times}
+            for i in range(50)
+        ]}).encode()
+        for b in range(count)
+    ]  # fmt: skip
+
+
+class Served:
+    """gunicorn with fnweb's config on `url`, serving `app` (fnweb unless told)."""
+
+    def __init__(self, url: str, folder: Path, app: str | None = None):
+        self.port = free_port()
+        self.env = {
+            **os.environ, "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false", "DATABASE_URL": url,
+            "BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": "2",
+            "PROMETHEUS_MULTIPROC_DIR": str(folder / f"metrics-{self.port}"),
+        }  # fmt: skip
+        command = [Path(sys.executable).parent / "gunicorn", "--config", "fnweb/gunicorn.conf.py"]
+        if app:
+            command += ["--pythonpath", "bench", app]
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        for _ in range(300):
+            try:
+                socket.create_connection(("127.0.0.1", self.port)).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise SystemExit("gunicorn did not start")
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def rate(port: int, paths: list[str], clients: int, headers: dict | None = None) -> float:
+    """Requests a second that `clients` keep-alive connections get through for SECONDS."""
+    stop = time.monotonic() + SECONDS
+    done = []
+
+    def client(n: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        count = 0
+        while time.monotonic() < stop:
+            connection.request("GET", paths[(n + count) % len(paths)], headers=headers or {})
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 200, response.status
+            count += 1
+        done.append(count)
+
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(client, range(clients)))
+    return sum(done) / SECONDS
+
+
+def post_all(port: int, token: str, bodies: list[bytes], senders: int = 2) -> float:
+    """Calls a second stored by `senders` connections posting `bodies`."""
+    start = time.monotonic()
+
+    def sender(n: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        for body in bodies[n::senders]:
+            headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+            connection.request("POST", "/v1/apps/bench/calls", body, headers)
+            response = connection.getresponse()
+            assert response.status == 201, response.read()[:300]
+            response.read()
+
+    with ThreadPoolExecutor(senders) as pool:
+        list(pool.map(sender, range(senders)))
+    return len(bodies) * 50 / (time.monotonic() - start)
+
+
+def floor_rate(bodies: list[bytes], prefix: str) -> float:
+    """Calls a second when the same final rows are written by executemany: the rows are made
+    (validated, reduced) before the clock starts."""
+    from django.db import connection, transaction
+
+    from calls.ingest import parse_batch
+
+    rows, logs = [], []
+    for body in bodies:
+        data = json.loads(body)
+        for call in data["calls"]:
+            call["id"] = call["id"].replace("-", f"{prefix}-", 1)
+        batch = []
+        for incoming in parse_batch("bench", data, 500):
+            call = incoming.call
+            stats = json.dumps(call.stats)
+            peak_cpu = max(p["metrics"]["cpu_total"] for p in call.stats)
+            peak_mem = max(p["metrics"]["mem_usage"] for p in call.stats)
+            times = (call.created_at, call.started_at, call.completed_at)
+            batch.append((call.id, "bench", call.path, call.status, *times, "", stats,
+                          peak_cpu, peak_mem))  # fmt: skip
+        rows.append(batch)
+        logs.append([(row[0], "done\n") for row in batch])
+    insert = (
+        "INSERT INTO calls_call (id, app_name, path, status, created_at, started_at,"
+        " completed_at, error, stats, peak_cpu_total, peak_mem_usage) VALUES"
+        f" ({', '.join(['%s'] * 11)})"
+    )
+    start = time.monotonic()
+    for batch, batch_logs in zip(rows, logs, strict=True):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(insert, batch)
+            cursor.executemany("INSERT INTO calls_calllog (id, text) VALUES (%s, %s)", batch_logs)
+    return sum(map(len, rows)) / (time.monotonic() - start)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="fnweb-hotpaths-") as name:
+        folder = Path(name)
+        url = database_url(folder)
+        os.environ["DATABASE_URL"] = url
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        from calls.models import ApiToken
+
+        call_command("migrate", verbosity=0)
+        token = ApiToken.issue("bench")
+        fnweb = Served(url, folder)
+        try:
+            report(fnweb, token, folder, url)
+        finally:
+            fnweb.close()
+            drop(url)
+
+
+def report(fnweb: Served, token: str, folder: Path, url: str) -> None:
+    print(f"database: {url.split(':')[0]}")
+    for points in (600, 10):
+        bodies = batches(f"p{points}", 8, points)
+        ours = post_all(fnweb.port, token, bodies)
+        floor = floor_rate(bodies, "floor")
+        print(f"ingest, {points}-point calls: {ours:,.0f} calls/s; floor {floor:,.0f} calls/s;"
+              f" ratio {ours / floor:.3f} (goal >= 0.5 at 600 points)")  # fmt: skip
+    ids = [f"p600-0-{i}" for i in range(50)]
+    bare = Served(url, folder, "bare_wsgi:application")
+    try:
+        floor = rate(bare.port, [f"/{i}" for i in ids], 8)
+        floor_list = rate(bare.port, ["/?list"], 8)
+    finally:
+        bare.close()
+    one = rate(fnweb.port, [f"/v1/apps/bench/calls/{i}" for i in ids], 8)
+    print(f"read one call: {one:,.0f} req/s; bare WSGI {floor:,.0f} req/s;"
+          f" ratio {one / floor:.3f} (goal >= 0.8)")  # fmt: skip
+    listed = rate(fnweb.port, ["/v1/apps/bench/calls?per_page=100"], 8)
+    print(f"list of 100 calls with stats: {listed:,.1f} req/s; bare WSGI {floor_list:,.1f};"
+          f" ratio {listed / floor_list:.3f} (goal >= 0.5)")  # fmt: skip
+    page = rate(fnweb.port, [f"/apps/bench/calls/{i}/" for i in ids], 1)
+    api = rate(fnweb.port, [f"/v1/apps/bench/calls/{i}" for i in ids], 1)
+    print(f"call page / API read time: {api / page:.2f} (goal <= 2)")
+
+
+if __name__ == "__main__":
+    threading.excepthook = lambda args: os._exit(f"a client failed: {args.exc_value!r}")
+    main()
