@@ -54,11 +54,11 @@ def database_url(folder: Path) -> str:
     return given.rsplit("/", 1)[0] + "/fnweb_hotpaths"
 
 
-def drop(url: str) -> None:
+def drop(url: str, server: str) -> None:
     if url.startswith("postgres"):
         import psycopg
 
-        with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as admin:
+        with psycopg.connect(server, autocommit=True) as admin:
             admin.execute("DROP DATABASE IF EXISTS fnweb_hotpaths WITH (FORCE)")
 
 
@@ -202,6 +202,7 @@ def floor_rate(bodies: list[bytes], prefix: str) -> float:
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="fnweb-hotpaths-") as name:
         folder = Path(name)
+        server = os.environ.get("DATABASE_URL", "")
         url = database_url(folder)
         os.environ["DATABASE_URL"] = url
         import django
@@ -218,7 +219,10 @@ def main() -> None:
             report(fnweb, token, folder, url)
         finally:
             fnweb.close()
-            drop(url)
+            from django.db import connection
+
+            connection.close()
+            drop(url, server)
 
 
 def report(fnweb: Served, token: str, folder: Path, url: str) -> None:
