@@ -52,23 +52,25 @@ def id_prefix(prefix: str) -> Q:
 
 
 def search_calls(queryset: QuerySet, terms: str) -> QuerySet:
-    """Calls matching every word of the search, each word through an index: an id prefix in
-    upper case (fnweb's and Fn's ids are) or as typed (ids kept from elsewhere may be any case),
-    an app or a path containing the word ignoring case (looked up in the small apps and paths
-    tables, then (app, path, id) or (app, id) ranges), or a status named by the word."""
+    """Calls matching every word of the search. A word is a status if it names one, else an app
+    if app names contain it (ignoring case), else a path if paths do (both looked up in their
+    small tables), else the start of an id, upper-cased (fnweb's and Fn's ids are) or as typed
+    (ids kept from elsewhere may be any case). One kind per word, so each is one index's ranges:
+    MariaDB answers an OR across indexes by sorting every match."""
     for word in terms.split():
-        matches = Q()
-        for prefix in {word.upper(), word}:
-            matches |= id_prefix(prefix)
         apps = search_ignoring_case(App.objects.all(), word, name="contains")
-        if names := list(apps.values_list("name", flat=True)):
-            matches |= Q(app_id__in=names)
         paths = search_ignoring_case(CallPath.objects.all(), word, path="contains")
-        if pairs := list(paths.values_list("app_id", "path")):
-            # Exactly the calls on those paths: every call's (app, path) is in CallPath.
-            matches |= Q(app_id__in={app for app, _ in pairs}, path__in={p for _, p in pairs})
         if word.lower() in Call.Status.values:
-            matches |= Q(status=word.lower())
+            matches = Q(status=word.lower())
+        elif names := list(apps.values_list("name", flat=True)):
+            matches = Q(app_id__in=names)
+        elif pairs := list(paths.values_list("app_id", "path")):
+            # Exactly the calls on those paths: every call's (app, path) is in CallPath.
+            matches = Q(app_id__in={app for app, _ in pairs}, path__in={p for _, p in pairs})
+        else:
+            matches = Q()
+            for prefix in {word.upper(), word}:
+                matches |= id_prefix(prefix)
         queryset = queryset.filter(matches)
     return queryset
 

@@ -117,17 +117,15 @@ class CallQuerySet(models.QuerySet):
         return self.filter(id__gt=after).order_by("id")
 
     def purge(self, batch_size: int = 1000, progress: Callable[[int], None] | None = None) -> int:
-        """Delete these calls and their logs in id order (for fnweb's and Fn's ids, oldest
-        first), `batch_size` at a time, each batch in its own short transaction so reads and
-        ingest wait a moment at most. Returns the number deleted; `progress` is called after
-        each batch with the number so far."""
+        """Delete these calls and their logs in batches of `batch_size`, each its own short
+        transaction, in id order (oldest first for fnweb's and Fn's ids). Returns the number
+        deleted; `progress(deleted so far)` is called after each batch."""
         deleted, last = 0, ""
         while True:
             with transaction.atomic():
-                # One query picks the batch and locks its calls in id order, before their
-                # logs: the order ingest takes them in, so a report arriving for a call being
-                # purged waits its turn instead of deadlocking. Past the last batch's ids: the
-                # deleted rows stay in the index until vacuum, to be passed again by each batch.
+                # One query picks the batch and locks its calls in id order before their logs,
+                # ingest's order, so neither deadlocks the other; past the last batch, whose
+                # deleted rows stay in the index until vacuum for each batch to pass again.
                 batch = self.filter(id__gt=last).order_by("pk").select_for_update()
                 ids = list(batch.values_list("pk", flat=True)[:batch_size])
                 if not ids:
