@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from io import StringIO
 from pathlib import Path
 
-from api import best_of, report, throwaway_database  # first: it sets Django up
+from bench_api import median_of, report, throwaway_database  # first: it sets Django up
 from django.core.management import call_command
 from django.db import connection
 
@@ -103,7 +103,7 @@ def measure(folder: Path) -> None:
         rounds = {big: [], small: []}
         for _ in range(5):
             for url, state in ((big, "big.state"), (small, "small.state")):
-                rounds[url].append(best_of(3, lambda: import_from(url, folder / state)))  # noqa: B023
+                rounds[url].append(median_of(3, lambda: import_from(url, folder / state)))  # noqa: B023
     per_round = {url: statistics.median(times) for url, times in rounds.items()}
     ratio = per_round[big] / per_round[small]
     report(

@@ -21,7 +21,7 @@ import threading
 import time
 from datetime import timedelta
 
-from api import report, throwaway_database  # first: it sets Django up
+from bench_api import report, throwaway_database  # first: it sets Django up
 from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone

@@ -19,9 +19,14 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
-from calls.models import ApiToken, App, Call, CallLog
+from calls.models import ApiToken, App, Call, CallLog, CallPath
 from calls.stats import summarize
 from calls.templatetags.dashboard import DASH, figure, mib, utc
+
+# Above every character an id holds, so [prefix, prefix + TOP) is the range of ids starting with
+# the prefix in the code-point order SQLite, MariaDB (migration 0003) and PostgreSQL's C and
+# C.UTF-8 collations keep.
+TOP = "\U0010ffff"
 
 
 def search_ignoring_case(queryset: QuerySet, terms: str, **lookups: str) -> QuerySet:
@@ -41,19 +46,56 @@ def search_ignoring_case(queryset: QuerySet, terms: str, **lookups: str) -> Quer
     return queryset
 
 
+def id_prefix(prefix: str) -> Q:
+    """Ids starting with `prefix`: a range of the primary key. LIKE 'X%' is no range there on
+    PostgreSQL (outside the C collation it needs a pattern index, which fnweb does not keep) nor
+    on SQLite (its LIKE ignores case); the startswith keeps the range exact in any collation."""
+    return Q(id__gte=prefix, id__lt=prefix + TOP, id__startswith=prefix)
+
+
+def search_calls(queryset: QuerySet, terms: str) -> QuerySet:
+    """Calls matching every word of the search. A word is a status if it names one, else an app
+    if app names contain it (ignoring case), else a path if paths do (both looked up in their
+    small tables), else the start of an id, upper-cased (fnweb's and Fn's ids are) or as typed
+    (ids kept from elsewhere may be any case). One kind per word, so each is one index's ranges:
+    MariaDB answers an OR across indexes by sorting every match."""
+    for word in terms.split():
+        apps = search_ignoring_case(App.objects.all(), word, name="contains")
+        paths = search_ignoring_case(CallPath.objects.all(), word, path="contains")
+        if word.lower() in Call.Status.values:
+            matches = Q(status=word.lower())
+        elif names := list(apps.values_list("name", flat=True)):
+            matches = Q(app_id__in=names)
+        elif pairs := list(paths.values_list("app_id", "path")):
+            # Exactly the calls on those paths: every call's (app, path) is in CallPath.
+            matches = Q(app_id__in={app for app, _ in pairs}, path__in={p for _, p in pairs})
+        else:
+            matches = Q()
+            for prefix in {word.upper(), word}:
+                matches |= id_prefix(prefix)
+        queryset = queryset.filter(matches)
+    return queryset
+
+
 class EstimatedCountPaginator(Paginator):
     """Never counts the whole calls table: it counts at most `count_limit` rows, and past that
     an unfiltered list shows the database's estimate (a filtered one shows the limit, and its
-    later pages are reached by narrowing the filter)."""
+    later pages are reached by narrowing the filter); `qualifier` says which, for the page."""
 
     count_limit = 10_000
+    qualifier = ""
 
     @cached_property
     def count(self) -> int:
-        counted = self.object_list[: self.count_limit].count()
-        if counted == self.count_limit and not self.object_list.query.where:
-            return max(counted, Call.objects.estimated_count())
-        return counted
+        # Unordered: a count needs no order, and with one MariaDB walks the primary key.
+        counted = self.object_list.order_by()[: self.count_limit].count()
+        if counted < self.count_limit:
+            return counted
+        if self.object_list.query.where:
+            self.qualifier = "over"
+            return counted
+        self.qualifier = "about"
+        return max(counted, Call.objects.estimated_count())
 
 
 class PurgeForm(forms.Form):
@@ -70,6 +112,7 @@ class CallAdmin(admin.ModelAdmin):
     # Its links come from calls/templatetags/call_admin.py, which does not scan the table.
     date_hierarchy = "created_at"
     search_fields = ("id", "path")  # shows the search box; get_search_results searches
+    search_help_text = "A call id or its start (any case), an app, a path or a status."
     ordering = ("-id",)
     paginator = EstimatedCountPaginator
     show_full_result_count = False
@@ -89,9 +132,14 @@ class CallAdmin(admin.ModelAdmin):
         return super().get_queryset(request).defer("stats")
 
     def get_search_results(self, request, queryset, search_term):
-        """Calls whose id starts with the term or whose path contains it."""
-        matching = search_ignoring_case(queryset, search_term, id="startswith", path="contains")
-        return matching, False
+        return search_calls(queryset, search_term), False
+
+    def get_ordering(self, request):
+        # A chosen period is a range of the (created_at, id) index: walking the ids instead
+        # would pass every newer call first.
+        if any(key.startswith("created_at__") for key in request.GET):
+            return ("-created_at",)
+        return self.ordering
 
     def has_add_permission(self, request):
         return False  # calls arrive through ingest

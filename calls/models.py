@@ -149,25 +149,26 @@ class CallQuerySet(models.QuerySet):
         return self.filter(id__gt=after).order_by("id")
 
     def purge(self, batch_size: int = 1000, progress: Callable[[int], None] | None = None) -> int:
-        """Delete these calls and their logs, oldest first, `batch_size` at a time, each batch
-        in its own short transaction so reads and ingest wait a moment at most. Returns the
-        number deleted; `progress` is called after each batch with the number so far."""
-        deleted = 0
-        while ids := list(self.order_by("created_at").values_list("pk", flat=True)[:batch_size]):
+        """Delete these calls and their logs in batches of `batch_size`, each its own short
+        transaction, in id order (oldest first for fnweb's and Fn's ids). Returns the number
+        deleted; `progress(deleted so far)` is called after each batch."""
+        deleted, last = 0, ""
+        while True:
             with transaction.atomic():
-                # The calls first, locked in id order, then their logs: the order ingest
-                # takes them in, so a report arriving for a call being purged waits its turn
-                # instead of deadlocking.
-                locked = Call.objects.select_for_update().filter(pk__in=ids).order_by("pk")
-                ids = list(locked.values_list("pk", flat=True))
+                # One query picks the batch and locks its calls in id order before their logs,
+                # ingest's order, so neither deadlocks the other; past the last batch, whose
+                # deleted rows stay in the index until vacuum for each batch to pass again.
+                batch = self.filter(id__gt=last).order_by("pk").select_for_update()
+                ids = list(batch.values_list("pk", flat=True)[:batch_size])
+                if not ids:
+                    return deleted
                 # One DELETE per table: QuerySet.delete() would load every call (stats and
                 # all) to find its log, then delete them a hundred at a time.
                 CallLog.objects.filter(call_id__in=ids).delete()
-                count = Call.objects.filter(pk__in=ids)._raw_delete(self.db)
-            deleted += count
+                deleted += Call.objects.filter(pk__in=ids)._raw_delete(self.db)
+            last = ids[-1]
             if progress:
                 progress(deleted)
-        return deleted
 
     def estimated_count(self) -> int:
         """How many calls are stored, from what the database already knows: COUNT(*) reads the
@@ -245,8 +246,10 @@ class Call(models.Model):
             # (app, id) also serves every lookup by app alone.
             models.Index(fields=["app", "id"], name="call_app_id"),
             models.Index(fields=["app", "path", "id"], name="call_app_path_id"),
-            models.Index(fields=["created_at"], name="call_created_at"),
-            models.Index(fields=["status"], name="call_status"),
+            # A period newest first (the admin's dates), retention oldest first, in keyset order.
+            models.Index(fields=["created_at", "id"], name="call_created_at_id"),
+            # A status newest first, and its count read from the index alone.
+            models.Index(fields=["status", "id"], name="call_status_id"),
             # The calls of one status in an app, by id: the call page's previous and next.
             models.Index(fields=["app", "status", "id"], name="call_app_status_id"),
         ]

@@ -1,0 +1,337 @@
+"""Admin benchmark: the calls list, its searches and filters, and retention, on a month of calls,
+under gunicorn with production settings.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fnweb make bench   # 1M, then 10M calls
+    DATABASE_URL=mysql://root@127.0.0.1:3306/fnweb make bench         # 1M calls
+    ADMIN_CALLS=200000 DATABASE_URL=... .venv/bin/python bench/bench_admin.py  # a quick look
+
+PostgreSQL and MariaDB/MySQL only (on SQLite it says so and stops). For each size in
+ADMIN_CALLS (comma-separated) it makes the database fnweb_adminbench on DATABASE_URL's server
+(dropped at the end), loads that many calls with logs (30 days up to now, 5 apps, 20 paths, 3
+stats points each) with COPY or LOAD DATA, and serves it with gunicorn as `make serve` does,
+logged in as a superuser. Then:
+
+1. Each admin view the issue lists: median of 5 requests, in ms.
+2. Storage per call: the calls and logs tables with their indexes.
+3. The nightly purge (calls over 29 days old, a day's worth) by `Call.objects.purge()`, as
+   `purge_calls` runs it, against a raw DELETE of the same rows (logs, then calls, in one
+   transaction) on a copy of the tables made in the same database; and the latency of a list
+   page and a one-call ingest during the purge against the same requests just before it.
+"""
+
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+NAME = "fnweb_adminbench"
+SERVER = urlsplit(os.environ.get("DATABASE_URL", "sqlite://"))
+ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "SECURE_SSL_REDIRECT": "false",
+    "DATABASE_URL": SERVER._replace(path=f"/{NAME}").geturl(),
+    "BIND": "127.0.0.1:8097",
+    "WEB_CONCURRENCY": "2",
+}
+os.environ.update(ENV)
+os.environ["DJANGO_SETTINGS_MODULE"] = "fnweb.settings"
+sys.path.insert(0, str(ROOT))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
+from django.contrib.auth.models import User  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from calls.ids import new_id  # noqa: E402
+from calls.models import ApiToken, Call, CallPath  # noqa: E402
+
+DEFAULT_SIZES = "1000000,10000000" if connection.vendor == "postgresql" else "1000000"
+SIZES = [int(n) for n in os.environ.get("ADMIN_CALLS", DEFAULT_SIZES).split(",")]
+APPS = {app: [f"/{app}/{verb}" for verb in ("run", "resize", "sync", "notify")]
+        for app in ("etl", "shop", "media", "reports", "auth")}  # fmt: skip
+CALL_COLUMNS = ("id", "app_name", "path", "status", "created_at", "started_at", "completed_at",
+                "error", "stats", "peak_cpu_total", "peak_mem_usage")  # fmt: skip
+BASE = f"http://{ENV['BIND']}"
+
+
+def rows(count: int, now: datetime, folder: Path) -> tuple[Path, Path]:
+    """Tab-separated files of `count` calls over the 30 days before `now` (oldest first, so
+    ids come in order) and their logs, in the text format both COPY and LOAD DATA read."""
+    pairs = [(app, path) for app, paths in APPS.items() for path in paths]
+    start = now - timedelta(days=30)
+    step = timedelta(days=30) / count
+    calls, logs = folder / "calls.tsv", folder / "logs.tsv"
+    with calls.open("w") as call_file, logs.open("w") as log_file:
+        for i in range(count):
+            created = start + i * step
+            call_id = new_id(at=created)
+            app, path = pairs[i * 7 % len(pairs)]
+            status, error = ("error", "exit status 1") if i % 20 == 3 else ("success", "")
+            status = "timeout" if i % 50 == 7 else status
+            cpu, mem = 10 + i % 90, 1_000_000 + i % 5_000_000
+            stats = (
+                "["
+                + ", ".join(
+                    f'{{"timestamp": "{(created + timedelta(seconds=s)).isoformat()[:23]}Z",'
+                    f' "metrics": {{"cpu_total": {cpu - s}, "mem_usage": {mem - s}}}}}'
+                    for s in range(3)
+                )
+                + "]"
+            )
+            times = [(created + timedelta(milliseconds=ms)).strftime("%Y-%m-%d %H:%M:%S.%f")
+                     for ms in (0, 5, 250 + i % 2000)]  # fmt: skip
+            call_file.write("\t".join([call_id, app, path, status, *times, error, stats,
+                                       str(cpu), str(mem)]) + "\n")  # fmt: skip
+            log_file.write(f"{call_id}\tstarting {path}\\ndone in {i % 2000} ms\\n\n")
+    return calls, logs
+
+
+def load(count: int, now: datetime) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        calls, logs = rows(count, now, Path(folder))
+        for app, paths in APPS.items():
+            CallPath.record(app, set(paths))  # the apps and paths, as ingest keeps them
+        for table, columns, data in (("calls_call", CALL_COLUMNS, calls),
+                                     ("calls_calllog", ("id", "text"), logs)):  # fmt: skip
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor, data.open("rb") as source:
+                    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+                    with cursor.cursor.copy(sql) as copy:
+                        while block := source.read(1 << 20):
+                            copy.write(block)
+            else:
+                import pymysql
+
+                settings = connection.settings_dict
+                with pymysql.connect(host=settings["HOST"], port=int(settings["PORT"] or 3306),
+                                     user=settings["USER"], password=settings["PASSWORD"],
+                                     database=NAME, local_infile=True) as raw:  # fmt: skip
+                    with raw.cursor() as cursor:
+                        cursor.execute(
+                            f"LOAD DATA LOCAL INFILE '{data}' INTO TABLE {table}"
+                            f" CHARACTER SET utf8mb4 ({', '.join(columns)})"
+                        )
+                    raw.commit()
+    analyze("calls_call", "calls_calllog")
+
+
+def analyze(*tables: str) -> None:
+    """What autovacuum and InnoDB's statistics do by themselves on a live table."""
+    with connection.cursor() as cursor:
+        for table in tables:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"VACUUM ANALYZE {table}")
+            else:
+                cursor.execute(f"ANALYZE TABLE {table}")
+                cursor.fetchall()
+
+
+def recreate_database(drop_only: bool = False) -> None:
+    connection.close()
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {NAME}")
+        if not drop_only:
+            charset = " CHARACTER SET utf8mb4" if connection.vendor == "mysql" else ""
+            cursor.execute(f"CREATE DATABASE {NAME}{charset}")
+
+
+def session_cookie() -> str:
+    user = User.objects.create_superuser("bench", password=secrets.token_urlsafe())
+    session = SessionStore()
+    session.update({SESSION_KEY: str(user.pk), HASH_SESSION_KEY: user.get_session_auth_hash(),
+                    BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend"})  # fmt: skip
+    session.create()
+    return f"sessionid={session.session_key}"
+
+
+def fetch(path: str, cookie: str = "", body: bytes | None = None, token: str = "") -> str:
+    request = urllib.request.Request(BASE + path, data=body, headers={"Cookie": cookie})
+    if token:
+        request.add_header("Authorization", f"Token {token}")
+        request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return response.read().decode()
+
+
+def timed(action) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def views(now: datetime) -> list[tuple[str, str, str]]:
+    """(name, query string, text the page must show) of each view the issue times."""
+    newest = Call.objects.order_by("-id").values_list("id", flat=True).first()
+    old = Call.objects.filter(created_at__lt=now - timedelta(days=25)).order_by("-created_at")
+    old = old.values_list("id", flat=True).first()
+    day = {ago: (now - timedelta(days=ago)).date() for ago in (3, 25)}
+    drill = {ago: f"created_at__year={d.year}&created_at__month={d.month}&created_at__day={d.day}"
+             for ago, d in day.items()}  # fmt: skip
+    return [
+        ("change list", "", newest),
+        ("search: newest id's prefix, lower case", f"q={newest[:12].lower()}", newest),
+        ("search: an id prefix 25 days old", f"q={old[:12]}", old),
+        ("search: an app (q=reports)", "q=reports", "/reports/"),
+        ("search: a path (q=resize)", "q=resize", "/resize"),
+        ("search: a status (q=timeout)", "q=timeout", "Timeout"),
+        ("date: a day 3 days back", drill[3], "calls"),
+        ("date: a day 25 days back", drill[25], "calls"),
+        ("status=error", "status__exact=error", "Error"),
+        ("app=etl", "app__name__exact=etl", "/etl/"),
+    ]
+
+
+def latencies(token: str, cookie: str, stop: threading.Event, times: list) -> None:
+    """A list page and a one-call ingest in turn until stopped: (list s, ingest s) each."""
+    while not stop.is_set():
+        listed = timed(lambda: fetch("/admin/calls/call/?app__name__exact=etl", cookie))
+        created = timezone.now().isoformat()[:23] + "Z"
+        body = f'{{"call": {{"path": "/etl/run", "status": "success", "created_at": "{created}"}}}}'
+        start = time.perf_counter()
+        fetch("/v1/apps/etl/calls", body=body.encode(), token=token)
+        times.append((listed, time.perf_counter() - start))
+
+
+def during(action, token: str, cookie: str) -> tuple[list, float]:
+    times: list = []
+    stop = threading.Event()
+    thread = threading.Thread(target=latencies, args=(token, cookie, stop, times))
+    thread.start()
+    try:
+        took = timed(action)
+    finally:
+        stop.set()
+        thread.join()
+    return times, took
+
+
+def raw_delete(cutoff: datetime) -> float:
+    """Seconds a raw DELETE of the calls before `cutoff` and their logs takes on a copy of
+    both tables (indexes and the logs' foreign key included), logs then calls, one transaction."""
+    with connection.cursor() as cursor:
+        for table in ("calls_call", "calls_calllog"):
+            postgresql = connection.vendor == "postgresql"
+            like = f"(LIKE {table} INCLUDING ALL)" if postgresql else f"LIKE {table}"
+            cursor.execute(f"CREATE TABLE raw_{table} {like}")
+            cursor.execute(f"INSERT INTO raw_{table} SELECT * FROM {table}")
+        if connection.vendor == "mysql":
+            cursor.execute("SET foreign_key_checks = 0")  # the rows match: no table copy
+        cursor.execute("ALTER TABLE raw_calls_calllog ADD FOREIGN KEY (id)"
+                       " REFERENCES raw_calls_call (id)")  # fmt: skip
+        if connection.vendor == "mysql":
+            cursor.execute("SET foreign_key_checks = 1")
+    analyze("raw_calls_call", "raw_calls_calllog")
+    if connection.vendor == "postgresql":
+        logs = (
+            "DELETE FROM raw_calls_calllog"
+            " WHERE id IN (SELECT id FROM raw_calls_call WHERE created_at < %s)"
+        )
+    else:  # MariaDB runs an IN (subquery) of a DELETE once per log row
+        logs = ("DELETE raw_calls_calllog FROM raw_calls_calllog JOIN raw_calls_call USING (id)"
+                " WHERE raw_calls_call.created_at < %s")  # fmt: skip
+
+    def delete() -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(logs, [cutoff])
+            cursor.execute("DELETE FROM raw_calls_call WHERE created_at < %s", [cutoff])
+
+    took = timed(delete)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE raw_calls_calllog, raw_calls_call")
+    return took
+
+
+def bytes_per_call(count: int) -> float:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_total_relation_size('calls_call')"
+                           " + pg_total_relation_size('calls_calllog')")  # fmt: skip
+        else:
+            cursor.execute("SELECT SUM(DATA_LENGTH + INDEX_LENGTH) FROM information_schema.TABLES"
+                           " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN"
+                           " ('calls_call', 'calls_calllog')")  # fmt: skip
+        return int(cursor.fetchone()[0]) / count
+
+
+def run(count: int) -> None:
+    now = timezone.now().replace(microsecond=0)
+    recreate_database()
+    call_command("migrate", verbosity=0)
+    took = timed(lambda: load(count, now))
+    print(
+        f"fnweb admin benchmark on {connection.vendor}: {count:,} calls loaded in {took:.0f} s,"
+        f" {bytes_per_call(count) / 1024:.2f} KiB per call (calls and logs, with indexes)"
+    )
+    cookie, token = session_cookie(), ApiToken.issue("bench")
+    gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen([gunicorn, "--config", "fnweb/gunicorn.conf.py"], cwd=ROOT,
+                                  env={**os.environ, **ENV}, stdout=log, stderr=log)  # fmt: skip
+        try:
+            measure(now, cookie, token)
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+
+
+def measure(now: datetime, cookie: str, token: str) -> None:
+    for _ in range(100):
+        try:
+            fetch("/healthz")
+            break
+        except OSError:
+            time.sleep(0.3)
+    for name, query, shown in views(now):
+        fetch(f"/admin/calls/call/?{query}", cookie)  # each worker's first request is slower
+        fetch(f"/admin/calls/call/?{query}", cookie)
+        took = []
+        for _ in range(5):
+            start = time.perf_counter()
+            page = fetch(f"/admin/calls/call/?{query}", cookie)
+            took.append(time.perf_counter() - start)
+            assert shown in page, (name, shown)
+        print(f"  {name:<50} {statistics.median(took) * 1000:8.0f} ms")
+    cutoff = now - timedelta(days=29)
+    doomed = Call.objects.filter(created_at__lt=cutoff)
+    count = doomed.count()
+    raw = raw_delete(cutoff)
+    before, _ = during(lambda: time.sleep(5), token, cookie)
+    under, purged = during(doomed.purge, token, cookie)
+    print(f"  purge of {count:,} calls: {purged:.1f} s; raw DELETE {raw:.1f} s;"
+          f" ratio {purged / raw:.2f} (target <= 1.3)")  # fmt: skip
+    for n, what in enumerate(("list page", "ingest")):
+        ratio = statistics.median(t[n] for t in under) / statistics.median(t[n] for t in before)
+        print(f"  {what}: median during purge / before {ratio:.2f} (target <= 1.5),"
+              f" longest {max(t[n] for t in under) * 1000:.0f} ms")  # fmt: skip
+
+
+def main() -> None:
+    if connection.vendor not in ("postgresql", "mysql"):
+        print("bench_admin: PostgreSQL or MariaDB/MySQL only (set DATABASE_URL)")
+        return
+    try:
+        for count in SIZES:
+            run(count)
+    finally:
+        recreate_database(drop_only=True)
+
+
+if __name__ == "__main__":
+    main()
