@@ -1,13 +1,11 @@
-import hashlib
-import secrets
 from collections.abc import Callable, Collection
 from datetime import datetime
 
-import orjson
 from django.db import connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from calls.fields import PeakField, StatsField, keeps_key_order
 from calls.fntime import format_datetime
 from calls.stats import Point, dump_points, go_order, load_points
 
@@ -55,57 +53,6 @@ class CallPath(models.Model):
         # Sorted: the same order in every transaction.
         rows = [cls(app_id=app_name, path=path) for path in sorted(paths)]
         cls.objects.bulk_create(rows, ignore_conflicts=True)
-
-
-class StatsField(models.JSONField):
-    """A JSONField read with orjson: a call's 240 points decode several times faster than with
-    the standard library, on the API's hottest read."""
-
-    def deconstruct(self):
-        # Migrations see the plain JSONField: how it is decoded is code, not schema.
-        name, _, args, kwargs = super().deconstruct()
-        return name, "django.db.models.JSONField", args, kwargs
-
-    def from_db_value(self, value, expression, connection):
-        if isinstance(value, str | bytes) and isinstance(expression, models.expressions.Col):
-            return orjson.loads(value)
-        return super().from_db_value(value, expression, connection)
-
-    def pre_save(self, model_instance: models.Model, add: bool) -> list[dict]:
-        # Stored in Go's order on every write, so a database that keeps key order serves
-        # the wire form as it is (see Call.wire_stats).
-        value = go_order(getattr(model_instance, self.attname))
-        setattr(model_instance, self.attname, value)
-        return value
-
-
-def keeps_key_order() -> bool:
-    """Whether the database gives a JSON column back with its keys in the order written:
-    SQLite and MariaDB keep the text; PostgreSQL's jsonb and MySQL's JSON reorder keys."""
-    if connection.vendor == "mysql":
-        return connection.mysql_is_mariadb
-    return connection.vendor == "sqlite"
-
-
-class PeakField(models.FloatField):
-    """The largest value of one metric over the call's stats, worked out on every write
-    (save() and bulk_create() alike), so it never disagrees with the stats beside it.
-    A float, because metric values go up to 2^64 - 1, past what a BIGINT column holds."""
-
-    def __init__(self, *args, metric: str = "", **kwargs):
-        self.metric = metric
-        super().__init__(*args, **{"null": True, "blank": True, **kwargs})
-
-    def deconstruct(self):
-        # Migrations see the plain column: deriving its value is code, not schema.
-        name, _, args, kwargs = super().deconstruct()
-        return name, "django.db.models.FloatField", args, kwargs
-
-    def pre_save(self, model_instance: models.Model, add: bool) -> float | None:
-        values = (point["metrics"].get(self.metric) for point in model_instance.stats)
-        value = max((v for v in values if v is not None), default=None)
-        setattr(model_instance, self.attname, value)
-        return value
 
 
 class CallQuerySet(models.QuerySet):
@@ -338,24 +285,6 @@ class CallLog(models.Model):
         return f"log of {self.call_id}"
 
 
-class ApiToken(models.Model):
-    """A machine's credential for writes. Only a SHA-256 digest is kept, so a copy of the
-    database does not hand out working tokens."""
-
-    name = models.CharField(max_length=100, unique=True)
-    digest = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self) -> str:
-        return self.name
-
-    @staticmethod
-    def digest_of(key: str) -> str:
-        return hashlib.sha256(key.encode()).hexdigest()
-
-    @classmethod
-    def issue(cls, name: str) -> str:
-        """Create a token and return its key, which is shown this once and never stored."""
-        key = secrets.token_urlsafe(32)
-        cls.objects.create(name=name, digest=cls.digest_of(key))
-        return key
+# Models kept beside the code that uses them, imported here so Django registers them with
+# the app (and `from calls.models import ApiToken` keeps working).
+from calls.tokens import ApiToken  # noqa: E402, F401
