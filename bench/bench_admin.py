@@ -52,6 +52,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from admin_data import load  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
@@ -59,77 +60,11 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from calls.ids import new_id  # noqa: E402
-from calls.models import ApiToken, Call, CallPath  # noqa: E402
+from calls.models import ApiToken, Call  # noqa: E402
 
 DEFAULT_SIZES = "1000000,10000000" if connection.vendor == "postgresql" else "1000000"
 SIZES = [int(n) for n in os.environ.get("ADMIN_CALLS", DEFAULT_SIZES).split(",")]
-APPS = {app: [f"/{app}/{verb}" for verb in ("run", "resize", "sync", "notify")]
-        for app in ("etl", "shop", "media", "reports", "auth")}  # fmt: skip
-CALL_COLUMNS = ("id", "app_name", "path", "status", "created_at", "started_at", "completed_at",
-                "error", "stats", "peak_cpu_total", "peak_mem_usage")  # fmt: skip
 BASE = f"http://{ENV['BIND']}"
-
-
-def rows(count: int, now: datetime, folder: Path) -> tuple[Path, Path]:
-    """Tab-separated files of `count` calls over the 30 days before `now` (oldest first, so
-    ids come in order) and their logs, in the text format both COPY and LOAD DATA read."""
-    pairs = [(app, path) for app, paths in APPS.items() for path in paths]
-    start = now - timedelta(days=30)
-    step = timedelta(days=30) / count
-    calls, logs = folder / "calls.tsv", folder / "logs.tsv"
-    with calls.open("w") as call_file, logs.open("w") as log_file:
-        for i in range(count):
-            created = start + i * step
-            call_id = new_id(at=created)
-            app, path = pairs[i * 7 % len(pairs)]
-            status, error = ("error", "exit status 1") if i % 20 == 3 else ("success", "")
-            status = "timeout" if i % 50 == 7 else status
-            cpu, mem = 10 + i % 90, 1_000_000 + i % 5_000_000
-            stats = (
-                "["
-                + ", ".join(
-                    f'{{"timestamp": "{(created + timedelta(seconds=s)).isoformat()[:23]}Z",'
-                    f' "metrics": {{"cpu_total": {cpu - s}, "mem_usage": {mem - s}}}}}'
-                    for s in range(3)
-                )
-                + "]"
-            )
-            times = [(created + timedelta(milliseconds=ms)).strftime("%Y-%m-%d %H:%M:%S.%f")
-                     for ms in (0, 5, 250 + i % 2000)]  # fmt: skip
-            call_file.write("\t".join([call_id, app, path, status, *times, error, stats,
-                                       str(cpu), str(mem)]) + "\n")  # fmt: skip
-            log_file.write(f"{call_id}\tstarting {path}\\ndone in {i % 2000} ms\\n\n")
-    return calls, logs
-
-
-def load(count: int, now: datetime) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        calls, logs = rows(count, now, Path(folder))
-        for app, paths in APPS.items():
-            CallPath.record(app, set(paths))  # the apps and paths, as ingest keeps them
-        for table, columns, data in (("calls_call", CALL_COLUMNS, calls),
-                                     ("calls_calllog", ("id", "text"), logs)):  # fmt: skip
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor, data.open("rb") as source:
-                    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-                    with cursor.cursor.copy(sql) as copy:
-                        while block := source.read(1 << 20):
-                            copy.write(block)
-            else:
-                import pymysql
-
-                settings = connection.settings_dict
-                with pymysql.connect(host=settings["HOST"], port=int(settings["PORT"] or 3306),
-                                     user=settings["USER"], password=settings["PASSWORD"],
-                                     database=NAME, local_infile=True) as raw:  # fmt: skip
-                    with raw.cursor() as cursor:
-                        cursor.execute(
-                            f"LOAD DATA LOCAL INFILE '{data}' INTO TABLE {table}"
-                            f" CHARACTER SET utf8mb4 ({', '.join(columns)})"
-                        )
-                    raw.commit()
-    analyze("calls_call", "calls_calllog")
 
 
 def analyze(*tables: str) -> None:
@@ -275,6 +210,7 @@ def run(count: int) -> None:
     recreate_database()
     call_command("migrate", verbosity=0)
     took = timed(lambda: load(count, now))
+    analyze("calls_call", "calls_calllog")
     print(
         f"fnweb admin benchmark on {connection.vendor}: {count:,} calls loaded in {took:.0f} s,"
         f" {bytes_per_call(count) / 1024:.2f} KiB per call (calls and logs, with indexes)"
