@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from calls.fields import PeakField, StatsField, keeps_key_order
 from calls.fntime import format_datetime
+from calls.retries import with_retries
 from calls.stats import Point, dump_points, go_order, load_points
 
 # What a row of a calls list shows; never `stats` or `error`, which can be large.
@@ -100,22 +101,15 @@ class CallQuerySet(models.QuerySet):
         transaction, in id order (oldest first for fnweb's and Fn's ids). Returns the number
         deleted; `progress(deleted so far)` is called after each batch."""
         deleted, last = 0, ""
-        while True:
-            with transaction.atomic():
-                # One query picks the batch and locks its calls in id order before their logs,
-                # ingest's order, so neither deadlocks the other; past the last batch, whose
-                # deleted rows stay in the index until vacuum for each batch to pass again.
-                batch = self.filter(id__gt=last).order_by("pk").select_for_update()
-                ids = list(batch.values_list("pk", flat=True)[:batch_size])
-                if not ids:
-                    return deleted
-                # One DELETE per table: QuerySet.delete() would load every call (stats and
-                # all) to find its log, then delete them a hundred at a time.
-                CallLog.objects.filter(call_id__in=ids).delete()
-                deleted += Call.objects.filter(pk__in=ids)._raw_delete(self.db)
+        # Past the last batch: its deleted rows stay in the index until vacuum.
+        while ids := list(
+            self.filter(id__gt=last).order_by("pk").values_list("pk", flat=True)[:batch_size]
+        ):
+            deleted += with_retries(lambda: delete_calls(ids))  # noqa: B023 (called at once)
             last = ids[-1]
             if progress:
                 progress(deleted)
+        return deleted
 
     def estimated_count(self) -> int:
         """How many calls are stored, from what the database already knows: COUNT(*) reads the
@@ -283,6 +277,25 @@ class CallLog(models.Model):
 
     def __str__(self) -> str:
         return f"log of {self.call_id}"
+
+
+def delete_calls(ids: list[str]) -> int:
+    """Delete these calls and their logs in one transaction, with one DELETE per table (a
+    QuerySet.delete() would load every call, stats and all, to find its log). Returns the
+    number of calls deleted."""
+    calls, logs = Call.objects.filter(pk__in=ids), CallLog.objects.filter(call_id__in=ids)
+    with transaction.atomic():
+        if connection.features.can_defer_constraint_checks:
+            # The calls first, in id order, then their logs: ingest's order (the logs' key is
+            # checked at commit), so a purge and an ingest never wait on each other in a circle.
+            count = calls._raw_delete(calls.db)
+            logs._raw_delete(logs.db)
+        else:
+            # MariaDB checks the key at once, so the logs go first; should that deadlock with
+            # an ingest, the database aborts one of the two and it runs again.
+            logs._raw_delete(logs.db)
+            count = calls._raw_delete(calls.db)
+    return count
 
 
 # Models kept beside the code that uses them, imported here so Django registers them with

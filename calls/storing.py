@@ -1,20 +1,15 @@
 """Validated calls to rows: store a batch all or nothing, safely under concurrent requests,
 and count what was stored in the metrics. `calls.ingest` validates what arrives first."""
 
-import random
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
-from django.db import OperationalError, connection, transaction
+from django.db import transaction
 from django.db.models.constants import OnConflict
 
 from calls import metrics
 from calls.models import Call, CallLog, CallPath
+from calls.retries import Retry, with_retries
 from calls.stats import Point, counter_total
-
-T = TypeVar("T")
 
 
 class IngestError(Exception):
@@ -63,33 +58,6 @@ def store_each(app_name: str, batch: list[Incoming]) -> tuple[list[dict], dict[i
             except IngestError as e:
                 errors[index] = e
         return results, errors
-
-
-class Retry(Exception):
-    """The transaction met rows another one changed under it; running it again settles it."""
-
-
-def with_retries(work: Callable[[], T], attempts: int = 8) -> T:
-    """work(), run again after a short random pause when the database aborted it."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return work()
-        except (OperationalError, Retry) as e:
-            if attempt == attempts or not (isinstance(e, Retry) or transient(e)):
-                raise
-            time.sleep(random.uniform(0, 0.01 * 2**attempt))
-    raise AssertionError("unreachable")
-
-
-def transient(error: OperationalError) -> bool:
-    """A deadlock, a serialization failure, a lock wait that timed out or SQLite's busy
-    database: errors that a second run of the same transaction does not meet again."""
-    cause = error.__cause__
-    if getattr(cause, "sqlstate", None) in ("40P01", "40001", "55P03"):  # PostgreSQL
-        return True
-    if connection.vendor == "mysql":
-        return bool(error.args) and error.args[0] in (1205, 1213)  # lock wait, deadlock
-    return "database is locked" in str(error)  # SQLite
 
 
 def _store(app_name: str, batch: list[Incoming]) -> tuple[set[str], list[Incoming]]:
