@@ -11,7 +11,7 @@ from calls.fntime import format_datetime
 from calls.models import Call
 from calls.reports import apps_overview, path_summaries
 from calls.rollups import DAY, FINISHED, HOUR, MINUTE, Rollup
-from calls.sketch import RELATIVE_ACCURACY
+from calls.sketch import RELATIVE_ACCURACY, key_of
 from calls.stats import percentile
 from tests.conftest import T0
 
@@ -62,7 +62,8 @@ def test_it_counts_a_call_once_at_each_step_when_it_finishes():
         T0.replace(minute=0, second=0, microsecond=0),
         T0.replace(hour=0, minute=0, second=0, microsecond=0),
     ]
-    assert rows[0].mem_share and rows[0].max_mem_limit == 128 * 2**20
+    assert rows[0].mem_share == {key_of(100 / 128): 1}  # a MiB of 128, in percent
+    assert rows[0].max_mem_limit == 128 * 2**20
 
 
 def test_it_adds_a_batch_to_the_buckets_already_there():
