@@ -96,6 +96,15 @@ class Partial:
             value = getattr(seen, name.removeprefix("max_"))
             self.peaks[name] = larger(self.peaks[name], value)
 
+    def absorb(self, row: dict) -> None:
+        """Add a stored row's values (from .values()), as reads merge rows."""
+        for status in FINISHED:
+            self.counts[status] += row[status]
+        for name in SKETCHES:
+            sketch.merge(self.sketches[name], row[name])
+        for name in PEAKS:
+            self.peaks[name] = larger(self.peaks[name], row[name])
+
     def apply(self, row: Rollup) -> None:
         for status, n in self.counts.items():
             setattr(row, status, getattr(row, status) + n)
