@@ -69,7 +69,12 @@ def bucket(start: datetime, total: Partial) -> dict:
     failed = sum(total.counts[status] for status in FAILED)
 
     def spread(name: str, qs: tuple[int, ...]) -> dict:
-        return {**sketch.percentiles(total.sketches[name], qs), "max": total.peaks[f"max_{name}"]}
+        """Percentiles and the exact max, which caps them (a bin's value may pass it by 1%)."""
+        peak = total.peaks[f"max_{name}"]
+        ps = sketch.percentiles(total.sketches[name], qs)
+        return {q: v if v is None or peak is None else min(v, peak) for q, v in ps.items()} | {
+            "max": peak
+        }
 
     return {
         "start": format_datetime(start),

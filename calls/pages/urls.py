@@ -3,7 +3,7 @@ database can compare (calls.text) matches nothing, so odd names reach a 404, nev
 
 from django.urls import path, register_converter
 
-from calls.pages import views
+from calls.pages import trends, views
 from calls.text import unstorable
 
 
@@ -36,4 +36,5 @@ urlpatterns = [
         name="call_stats_csv",
     ),
     path("apps/<name:app>/compare/", views.compare, name="compare"),
+    path("apps/<name:app>/trends/", trends.app_trends, name="app_trends"),
 ]
