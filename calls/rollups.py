@@ -143,10 +143,11 @@ def bucket_start(moment: datetime, step: int) -> datetime:
 def record(observations: Iterable[Observation]) -> None:
     """Add finished calls to their buckets, at every step, inside the caller's transaction.
 
-    Set-based and deadlock-free between concurrent writers: the batch's buckets are created
-    empty where missing (INSERT skipping rows already there), then locked with SELECT ... FOR
-    UPDATE, both in key order, merged in Python and written back in one UPDATE. Two writers of
-    the same bucket queue on its row instead of each adding to a copy.
+    Set-based, and safe between concurrent writers: the batch's rows are locked with SELECT ...
+    FOR UPDATE in key order; those missing are created (an INSERT skipping rows another writer
+    created meanwhile) and locked in turn; each is merged in Python and written back. Writers of
+    the same bucket queue on its row instead of each adding to a copy; the rare deadlock of two
+    writers creating rows in turn aborts one, which storing.with_retries runs again.
     """
     partials: dict[tuple, Partial] = defaultdict(Partial)
     for seen in observations:
@@ -157,18 +158,28 @@ def record(observations: Iterable[Observation]) -> None:
     keys = sorted(partials)
     for i in range(0, len(keys), WRITE_CHUNK):
         chunk = keys[i : i + WRITE_CHUNK]
-        Rollup.objects.bulk_create(
-            [Rollup(app_name=a, path=p, step=s, start=t) for a, p, s, t in chunk],
-            ignore_conflicts=True,
-        )
-        wanted = Q()
-        for app, path, step, start in chunk:
-            wanted |= Q(app_name=app, path=path, step=step, start=start)
-        rows = list(
-            Rollup.objects.select_for_update()
-            .filter(wanted)
-            .order_by("app_name", "path", "step", "start")
-        )
-        for row in rows:
-            partials[(row.app_name, row.path, row.step, row.start)].apply(row)
-        Rollup.objects.bulk_update(rows, [*FINISHED, *SKETCHES, *PEAKS])
+        rows = lock(chunk)
+        # Most batches add to rows already there (a minute's row takes many batches).
+        if missing := [key for key in chunk if key not in rows]:
+            Rollup.objects.bulk_create(
+                [Rollup(app_name=a, path=p, step=s, start=t) for a, p, s, t in missing],
+                ignore_conflicts=True,
+            )
+            rows |= lock(missing)
+        for key in chunk:
+            partials[key].apply(rows[key])
+            # One UPDATE a row: bulk_update's CASE over every column costs more than the trips.
+            values = {name: getattr(rows[key], name) for name in (*FINISHED, *SKETCHES, *PEAKS)}
+            Rollup.objects.filter(pk=rows[key].pk).update(**values)
+
+
+def lock(keys: list[tuple]) -> dict[tuple, Rollup]:
+    """The stored rows of these (app, path, step, start) keys, locked in key order."""
+    wanted = Q()
+    for app, path, step, start in keys:
+        wanted |= Q(app_name=app, path=path, step=step, start=start)
+    rows = Rollup.objects.select_for_update().filter(wanted)
+    return {
+        (row.app_name, row.path, row.step, row.start): row
+        for row in rows.order_by("app_name", "path", "step", "start")
+    }
