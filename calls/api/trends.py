@@ -38,9 +38,7 @@ class TrendsQuery(TimeWindowQuery):
         return data | {"from_time": since, "to_time": until}
 
 
-class Spread(serializers.Serializer):
-    p50 = serializers.FloatField(allow_null=True)
-    p95 = serializers.FloatField(allow_null=True)
+class Spread(schema.Percentiles):
     max = serializers.FloatField(allow_null=True)
 
 

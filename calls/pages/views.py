@@ -3,7 +3,6 @@ of `charts` (one call's histogram); these views only query and render."""
 
 import csv
 import functools
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -18,17 +17,11 @@ from calls.pages.charts import call_charts, compare_charts
 from calls.pages.forms import CallFilterForm
 from calls.pages.paging import keyset_page
 from calls.text import unstorable
+from calls.trends import DEFAULT_WINDOW, WINDOWS
 
 COMPARE_MAX = 4
-# The spans the overview offers, and what the list's per-path summaries cover when no
-# "Created after" is given. Summaries read every call of their span, never the whole table.
-WINDOWS = {
-    "1h": timedelta(hours=1),
-    "24h": timedelta(days=1),
-    "7d": timedelta(days=7),
-    "30d": timedelta(days=30),
-}
-DEFAULT_WINDOW = "24h"
+# WINDOWS (from calls.trends): the spans the overview offers; DEFAULT_WINDOW also what the
+# list's per-path summaries cover when no "Created after" is given. Both read rollups.
 
 
 def requires_read_access(view):
