@@ -59,8 +59,8 @@ def path_summaries(app_name: str, since: datetime, until: datetime | None = None
     counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FINISHED, 0))
     durations: dict[str, sketch.Sketch] = defaultdict(dict)
     peaks: dict[str, sketch.Sketch] = defaultdict(dict)
-    for path, *by_status, duration, peak_mem in rows.values_list(
-        "path", *FINISHED, "duration", "peak_mem"
+    for path, *by_status, duration, peak_mem in rows.with_sketches(
+        "path", *FINISHED, sketches=("duration", "peak_mem")
     ):
         for status, n in zip(FINISHED, by_status, strict=True):
             counts[path][status] += n
@@ -96,7 +96,9 @@ def apps_overview(since: datetime) -> list[dict]:
     failed: dict[str, int] = defaultdict(int)
     durations: dict[str, sketch.Sketch] = defaultdict(dict)
     rows = Rollup.objects.filter(covering(since, None))
-    for app, *by_status, duration in rows.values_list("app_name", *FINISHED, "duration"):
+    for app, *by_status, duration in rows.with_sketches(
+        "app_name", *FINISHED, sketches=("duration",)
+    ):
         statuses = dict(zip(FINISHED, by_status, strict=True))
         counts[app] += sum(by_status)
         failed[app] += sum(statuses[status] for status in FAILED)

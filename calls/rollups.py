@@ -11,12 +11,14 @@ This module imports no other model, so calls.models can register it at its end.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import orjson
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Cast
 
 from calls import sketch
 from calls.stats import Point, memory_share
@@ -29,6 +31,16 @@ SKETCHES = ("duration", "peak_mem", "mem_share", "peak_cpu")
 PEAKS = ("max_duration", "max_peak_mem", "max_mem_limit", "max_peak_cpu")
 # Rows locked and written per statement: a rebuild's day has thousands.
 WRITE_CHUNK = 500
+
+
+class RollupQuerySet(models.QuerySet):
+    def with_sketches(self, *fields: str, sketches: tuple[str, ...]) -> Iterator[tuple]:
+        """Rows as tuples of `fields` then `sketches`, the sketches read as text and decoded by
+        orjson: several times faster than JSONField's json.loads, and a 30-day summary decodes
+        thousands of them."""
+        texts = {f"{name}_text": Cast(name, models.TextField()) for name in sketches}
+        for row in self.annotate(**texts).values_list(*fields, *texts):
+            yield (*row[: len(fields)], *map(orjson.loads, row[len(fields) :]))
 
 
 class Rollup(models.Model):
@@ -48,6 +60,8 @@ class Rollup(models.Model):
     max_peak_mem = models.FloatField(null=True)
     max_mem_limit = models.FloatField(null=True)
     max_peak_cpu = models.FloatField(null=True)
+
+    objects = RollupQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -59,7 +59,9 @@ def trends(app: str, path: str, since: datetime, until: datetime) -> dict:
     if path:
         rows = rows.filter(path=path)
     merged: dict[datetime, Partial] = defaultdict(Partial)
-    for row in rows.values("start", *FINISHED, *SKETCHES, *PEAKS):
+    names = ("start", *FINISHED, *PEAKS, *SKETCHES)
+    for values in rows.with_sketches(*names[: -len(SKETCHES)], sketches=SKETCHES):
+        row = dict(zip(names, values, strict=True))
         merged[row["start"].astimezone(UTC)].absorb(row)
     return {"step_seconds": step, "buckets": [bucket(start, merged[start]) for start in starts]}
 
