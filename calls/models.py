@@ -302,5 +302,4 @@ class ApiToken(models.Model):
         return key
 
 
-# Registered with the app here; the model lives beside the code that keeps it.
-from calls.rollups import Rollup  # noqa: E402, F401
+from calls.rollups import Rollup  # noqa: E402, F401 (registered here, kept beside its code)

@@ -16,9 +16,7 @@ from django.utils import timezone
 
 from calls import sketch
 from calls.models import App, Call
-from calls.rollups import DAY, FINISHED, HOUR, MINUTE, Rollup
-
-FAILED = (Call.Status.ERROR, Call.Status.TIMEOUT)
+from calls.rollups import DAY, FAILED, FINISHED, HOUR, MINUTE, Rollup
 
 
 def cover(low: int, high: int, steps: tuple[int, ...] = (DAY, HOUR, MINUTE)) -> list[tuple]:

@@ -27,6 +27,7 @@ MINUTE, HOUR, DAY = 60, 3600, 86400
 STEPS = (MINUTE, HOUR, DAY)
 # The statuses a finished call ends in (Call.Status without Call.UNFINISHED): only they count.
 FINISHED = ("success", "error", "timeout", "cancelled")
+FAILED = ("error", "timeout")  # what the pages and the API count as failed
 SKETCHES = ("duration", "peak_mem", "mem_share", "peak_cpu")
 PEAKS = ("max_duration", "max_peak_mem", "max_mem_limit", "max_peak_cpu")
 # Rows locked and written per statement: a rebuild's day has thousands.

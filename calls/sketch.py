@@ -46,13 +46,6 @@ def merge(into: Sketch, other: Sketch) -> None:
         into[key] = into.get(key, 0) + count
 
 
-def merged(sketches: Iterable[Sketch]) -> Sketch:
-    total: Sketch = {}
-    for sketch in sketches:
-        merge(total, sketch)
-    return total
-
-
 def count(sketch: Sketch) -> int:
     return sum(sketch.values())
 

@@ -12,6 +12,7 @@ from calls import sketch
 from calls.fntime import format_datetime
 from calls.rollups import (
     DAY,
+    FAILED,
     FINISHED,
     HOUR,
     MINUTE,
@@ -32,7 +33,6 @@ WINDOWS = {
 DEFAULT_WINDOW = "24h"
 MAX_WINDOW = timedelta(days=400)
 MAX_BUCKETS = 400
-FAILED = ("error", "timeout")
 
 
 def step_for(since: datetime, until: datetime) -> int:
