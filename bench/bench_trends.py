@@ -24,7 +24,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections import defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -51,7 +50,7 @@ from calls import rollups  # noqa: E402
 from calls.fntime import format_datetime  # noqa: E402
 from calls.ids import new_id  # noqa: E402
 from calls.models import ApiToken, App, Call, CallPath  # noqa: E402
-from calls.rollups import FINISHED, PEAKS, SKETCHES, STEPS, Observation, Partial  # noqa: E402
+from calls.rollups import FINISHED, PEAKS, SKETCHES, Observation  # noqa: E402
 
 APPS = [f"app{n}" for n in range(4)]
 PATHS = [f"/fn{n}" for n in range(6)]
@@ -116,10 +115,7 @@ def copy_calls(seen: list[Observation]) -> None:
 def copy_rollups(seen: list[Observation]) -> None:
     """The day's buckets, aggregated as rollups.record() does, written with COPY. The 24 hours
     loaded before (newer) share a bucket per step and path with these: those are merged."""
-    partials: dict[tuple, Partial] = defaultdict(Partial)
-    for o in seen:
-        for step in STEPS:
-            partials[(o.app, o.path, step, rollups.bucket_start(o.created_at, step))].add(o)
+    partials = rollups.aggregate(seen)
     first = rollups.bucket_start(min(o.created_at for o in seen), rollups.DAY)
     last = max(o.created_at for o in seen)
     straddling = rollups.Rollup.objects.filter(start__gte=first, start__lte=last)

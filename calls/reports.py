@@ -2,8 +2,9 @@
 
 Each reads rollups (calls.rollups), never the calls of its window: a window is tiled by whole
 days, then whole hours, then whole minutes at its edges, so a summary merges at most
-days + 164 rows per path, whatever the traffic. Windows are taken to whole minutes (the minute
-holding their start to the minute holding their end); only finished calls are counted.
+days + 164 rows per path (the overview: per app, from its rows over all paths), whatever the
+traffic. Windows are taken to whole minutes (the minute holding their start to the minute
+holding their end); only finished calls are counted.
 Percentiles come from the rollups' histograms, within `sketch.RELATIVE_ACCURACY` (1%) of the
 exact ones.
 """
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from calls import sketch
 from calls.models import App, Call
-from calls.rollups import DAY, FAILED, FINISHED, HOUR, MINUTE, Rollup
+from calls.rollups import ALL_PATHS, DAY, FAILED, FINISHED, HOUR, MINUTE, Rollup
 
 
 def cover(low: int, high: int, steps: tuple[int, ...] = (DAY, HOUR, MINUTE)) -> list[tuple]:
@@ -53,7 +54,7 @@ def covering(since: datetime, until: datetime | None) -> Q:
 def path_summaries(app_name: str, since: datetime, until: datetime | None = None) -> list[dict]:
     """Per path of an app's calls created between since and until (None: no end): finished
     calls by status and duration and peak-memory percentiles, sorted by path."""
-    rows = Rollup.objects.filter(covering(since, until), app_name=app_name)
+    rows = Rollup.objects.filter(covering(since, until), app_name=app_name).exclude(path=ALL_PATHS)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FINISHED, 0))
     durations: dict[str, sketch.Sketch] = defaultdict(dict)
     peaks: dict[str, sketch.Sketch] = defaultdict(dict)
@@ -93,7 +94,7 @@ def apps_overview(since: datetime) -> list[dict]:
     counts: dict[str, int] = defaultdict(int)
     failed: dict[str, int] = defaultdict(int)
     durations: dict[str, sketch.Sketch] = defaultdict(dict)
-    rows = Rollup.objects.filter(covering(since, None))
+    rows = Rollup.objects.filter(covering(since, None), path=ALL_PATHS)
     for app, *by_status, duration in rows.with_sketches(
         "app_name", *FINISHED, sketches=("duration",)
     ):

@@ -28,6 +28,9 @@ STEPS = (MINUTE, HOUR, DAY)
 # The statuses a finished call ends in (Call.Status without Call.UNFINISHED): only they count.
 FINISHED = ("success", "error", "timeout", "cancelled")
 FAILED = ("error", "timeout")  # what the pages and the API count as failed
+# The path of an app's rows over all its paths, which the overview and app-wide trends read
+# instead of merging every path's (no call has an empty path).
+ALL_PATHS = ""
 SKETCHES = ("duration", "peak_mem", "mem_share", "peak_cpu")
 PEAKS = ("max_duration", "max_peak_mem", "max_mem_limit", "max_peak_cpu")
 # Rows locked and written per statement: a rebuild's day has thousands.
@@ -155,6 +158,19 @@ def bucket_start(moment: datetime, step: int) -> datetime:
     return datetime.fromtimestamp(seconds - seconds % step, UTC)
 
 
+def aggregate(observations: Iterable[Observation]) -> dict[tuple, Partial]:
+    """What finished calls add to each (app, path, step, start) bucket, ALL_PATHS included."""
+    partials: dict[tuple, Partial] = defaultdict(Partial)
+    for seen in observations:
+        if seen.status not in FINISHED:
+            continue
+        for step in STEPS:
+            start = bucket_start(seen.created_at, step)
+            partials[(seen.app, seen.path, step, start)].add(seen)
+            partials[(seen.app, ALL_PATHS, step, start)].add(seen)
+    return partials
+
+
 def record(observations: Iterable[Observation]) -> None:
     """Add finished calls to their buckets, at every step, inside the caller's transaction.
 
@@ -164,12 +180,7 @@ def record(observations: Iterable[Observation]) -> None:
     the same bucket queue on its row instead of each adding to a copy; the rare deadlock of two
     writers creating rows in turn aborts one, which storing.with_retries runs again.
     """
-    partials: dict[tuple, Partial] = defaultdict(Partial)
-    for seen in observations:
-        if seen.status not in FINISHED:
-            continue
-        for step in STEPS:
-            partials[(seen.app, seen.path, step, bucket_start(seen.created_at, step))].add(seen)
+    partials = aggregate(observations)
     keys = sorted(partials)
     for i in range(0, len(keys), WRITE_CHUNK):
         chunk = keys[i : i + WRITE_CHUNK]

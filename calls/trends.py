@@ -1,8 +1,9 @@
 """Trends: an app's (or one path's) finished calls as series over time, read from rollups.
 
 The step is chosen from the window so that a series holds at most MAX_BUCKETS buckets, each
-one rollup row per path: a minute up to 6 hours, an hour up to 15 days, a day beyond, and a
-window is at most MAX_WINDOW long. Shared by the API (`/v1/apps/{app}/trends`) and the pages.
+one rollup row (the path's, or the app's over all paths): a minute up to 6 hours, an hour up
+to 15 days, a day beyond, and a window is at most MAX_WINDOW long. Shared by the API
+(`/v1/apps/{app}/trends`) and the pages.
 """
 
 from collections import defaultdict
@@ -55,9 +56,10 @@ def trends(app: str, path: str, since: datetime, until: datetime) -> dict:
     starts = [first]
     while len(starts) < MAX_BUCKETS and starts[-1] + timedelta(seconds=step) < until:
         starts.append(starts[-1] + timedelta(seconds=step))
-    rows = Rollup.objects.filter(app_name=app, step=step, start__gte=first, start__lte=starts[-1])
-    if path:
-        rows = rows.filter(path=path)
+    # One row a bucket: the path's, or the app's over all paths (ALL_PATHS, the empty path).
+    rows = Rollup.objects.filter(
+        app_name=app, path=path, step=step, start__gte=first, start__lte=starts[-1]
+    )
     merged: dict[datetime, Partial] = defaultdict(Partial)
     names = ("start", *FINISHED, *PEAKS, *SKETCHES)
     for values in rows.with_sketches(*names[: -len(SKETCHES)], sketches=SKETCHES):

@@ -10,7 +10,7 @@ from calls import ingest
 from calls.fntime import format_datetime
 from calls.models import Call
 from calls.reports import apps_overview, path_summaries
-from calls.rollups import DAY, FINISHED, HOUR, MINUTE, Rollup
+from calls.rollups import ALL_PATHS, DAY, FINISHED, HOUR, MINUTE, Rollup
 from calls.sketch import RELATIVE_ACCURACY, key_of
 from calls.stats import percentile
 from tests.conftest import T0
@@ -51,7 +51,7 @@ def test_it_counts_a_call_once_at_each_step_when_it_finishes():
     send(fn_call("a", T0, seconds=2, mem=2**20))
     send(fn_call("a", T0, seconds=2, mem=2**20))  # a resend of the final report
     send(fn_call("a", T0, status="running"))  # a stale report
-    rows = Rollup.objects.order_by("step")
+    rows = Rollup.objects.filter(path="/hello").order_by("step")
     assert [(row.step, row.success, row.max_peak_mem) for row in rows] == [
         (MINUTE, 1, 2**20),
         (HOUR, 1, 2**20),
@@ -72,7 +72,8 @@ def test_it_adds_a_batch_to_the_buckets_already_there():
     [hello, x] = path_summaries("myapp", BEFORE)
     assert hello["by_status"] == {"error": 1, "success": 1, "timeout": 1}
     assert x["by_status"] == {"success": 1}
-    assert Rollup.objects.count() == 6
+    assert Rollup.objects.count() == 9  # minute, hour and day of /hello, /x and all paths
+    assert Rollup.objects.get(path=ALL_PATHS, step=MINUTE).success == 2
 
 
 def test_it_keeps_rollups_when_calls_are_purged():

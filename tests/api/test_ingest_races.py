@@ -136,5 +136,6 @@ def test_it_counts_each_call_once_in_rollups_when_eight_senders_share_their_buck
         bodies = [{"calls": batch[::-1] if s % 2 else batch} for s, batch in enumerate(batches)]
         assert send_together(key, bodies) == [201] * 8
     for step in STEPS:
-        counted = Rollup.objects.filter(step=step).values_list("success", flat=True)
-        assert sum(counted) == Call.objects.count() == 6 * 40
+        for paths in (Rollup.objects.exclude(path=""), Rollup.objects.filter(path="")):
+            counted = paths.filter(step=step).values_list("success", flat=True)
+            assert sum(counted) == Call.objects.count() == 6 * 40

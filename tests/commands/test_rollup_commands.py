@@ -49,7 +49,7 @@ def test_it_leaves_days_before_since_alone(make_call):
     Rollup.objects.filter(step=60).delete()  # as if the day had been purged of its calls
     old.delete()
     run("rebuild_rollups", "--since", f"{timezone.now() - timedelta(days=1):%Y-%m-%d}")
-    assert Rollup.objects.count() == 2
+    assert Rollup.objects.count() == 4  # hour and day, of the path and of all paths
 
 
 def test_it_refuses_a_since_that_is_no_date():
@@ -61,6 +61,6 @@ def test_it_purges_rollups_older_than_their_retention(make_call, settings):
     settings.ROLLUPS_RETENTION_DAYS = 30
     make_call(created=timezone.now() - timedelta(days=45))
     make_call(created=timezone.now() - timedelta(days=2))
-    assert "Deleted 3 rollups" in run("purge_rollups")
-    assert Rollup.objects.count() == 3
-    assert "Deleted 3 rollups" in run("purge_rollups", "--older-than", "1d")
+    assert "Deleted 6 rollups" in run("purge_rollups")  # 3 steps, of the path and all paths
+    assert Rollup.objects.count() == 6
+    assert "Deleted 6 rollups" in run("purge_rollups", "--older-than", "1d")
