@@ -280,24 +280,21 @@ class CallLog(models.Model):
 
 
 def delete_calls(ids: list[str]) -> int:
-    """Delete these calls and their logs in one transaction, with one DELETE per table (a
-    QuerySet.delete() would load every call, stats and all, to find its log). Returns the
-    number of calls deleted."""
+    """Delete these calls and their logs in one transaction, one DELETE per table (delete()
+    would load every call, stats and all, to find its log). Returns the calls deleted."""
     calls, logs = Call.objects.filter(pk__in=ids), CallLog.objects.filter(call_id__in=ids)
+    # Calls first, in id order, then their logs: ingest's order, so a purge and an ingest never
+    # wait on each other in a circle. MariaDB checks the logs' key at once, not at commit:
+    # there the logs go first, and a deadlock with an ingest is aborted and run again.
+    deferred = connection.features.can_defer_constraint_checks
     with transaction.atomic():
-        if connection.features.can_defer_constraint_checks:
-            # The calls first, in id order, then their logs: ingest's order (the logs' key is
-            # checked at commit), so a purge and an ingest never wait on each other in a circle.
-            count = calls._raw_delete(calls.db)
-            logs._raw_delete(logs.db)
-        else:
-            # MariaDB checks the key at once, so the logs go first; should that deadlock with
-            # an ingest, the database aborts one of the two and it runs again.
-            logs._raw_delete(logs.db)
-            count = calls._raw_delete(calls.db)
-    return count
+        deleted = {
+            qs.model: qs._raw_delete(qs.db) for qs in ((calls, logs) if deferred else (logs, calls))
+        }
+    return deleted[Call]
 
 
 # Models kept beside the code that uses them, imported here so Django registers them with
 # the app (and `from calls.models import ApiToken` keeps working).
+from calls.rollups import Rollup  # noqa: E402, F401
 from calls.tokens import ApiToken  # noqa: E402, F401

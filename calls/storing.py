@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models.constants import OnConflict
 
-from calls import metrics
+from calls import metrics, rollups
 from calls.models import Call, CallLog, CallPath
 from calls.retries import Retry, with_retries
 from calls.stats import Point, counter_total
@@ -98,6 +98,12 @@ def _store(app_name: str, batch: list[Incoming]) -> tuple[set[str], list[Incomin
                 if incoming.log is not None
                 and (incoming.call.id in created or incoming in replaced)
             ]
+        )
+        # Each call becomes finished once: created finished, or replacing an unfinished one.
+        rollups.record(
+            rollups.observe(incoming.call, incoming.points)
+            for incoming in batch
+            if incoming.call.id in created or incoming in replaced
         )
     return created, replaced
 

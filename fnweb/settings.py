@@ -192,6 +192,10 @@ METRICS_ALLOWED_IPS = [
 METRICS_BEARER_TOKEN = env.str("METRICS_BEARER_TOKEN", default="")
 # What `purge_calls` removes when run without --older-than; unset keeps calls forever.
 CALLS_RETENTION_DAYS = env.int("CALLS_RETENTION_DAYS", default=None)
+# What `purge_rollups` keeps: rollups are a few rows per path and minute, so they outlive calls.
+ROLLUPS_RETENTION_DAYS = env.int(
+    "ROLLUPS_RETENTION_DAYS", default=max(400, CALLS_RETENTION_DAYS or 0)
+)
 
 # With DEBUG off these default to what `check --deploy` asks for. Behind a proxy that
 # terminates TLS, set SECURE_PROXY_SSL_HEADER=true if it sends `X-Forwarded-Proto: https`

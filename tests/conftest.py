@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from prometheus_client.parser import text_string_to_metric_families
 
+from calls import rollups
 from calls.fntime import to_ns
 from calls.ids import new_id
 from calls.models import ApiToken, Call, CallPath
@@ -21,7 +22,7 @@ T0 = datetime(2017, 11, 27, 14, 52, 53, 123000, tzinfo=UTC)
 
 @pytest.fixture
 def make_call(db):
-    """Store a call: `make_call(app="myapp", path="/hello", created=T0, **fields)`;
+    """Store a call and roll it up: `make_call(app="myapp", path="/hello", created=T0, **fields)`;
     `metrics={...}` gives it stats of one point holding them (and so its peaks)."""
 
     def make(app="myapp", path="/hello", created=T0, metrics=None, **fields) -> Call:
@@ -31,13 +32,15 @@ def make_call(db):
         fields.setdefault("status", "success")
         fields.setdefault("started_at", created + timedelta(milliseconds=5))
         fields.setdefault("completed_at", created + timedelta(seconds=1))
-        return Call.objects.create(
+        call = Call.objects.create(
             id=fields.pop("id", None) or new_id(at=created),
             app_id=app,
             path=path,
             created_at=created,
             **fields,
         )
+        rollups.record([rollups.observe(call, call.points())])  # as storing.store() does
+        return call
 
     return make
 

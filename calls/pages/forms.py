@@ -1,18 +1,11 @@
 """The calls list's filters, read from the query string so a filtered view can be bookmarked."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from django import forms
 
 from calls.models import Call
-
-# The spans the overview and the list offer: calls created in the last hour, day, week, month.
-WINDOWS = {
-    "1h": timedelta(hours=1),
-    "24h": timedelta(days=1),
-    "7d": timedelta(days=7),
-    "30d": timedelta(days=30),
-}
+from calls.trends import WINDOWS
 
 
 class DateTimeLocalInput(forms.DateTimeInput):

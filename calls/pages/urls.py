@@ -3,7 +3,7 @@ database can compare (calls.text) matches nothing, so odd names reach a 404, nev
 
 from django.urls import path, register_converter
 
-from calls.pages import views
+from calls.pages import trends, views
 from calls.text import unstorable
 
 
@@ -37,4 +37,5 @@ urlpatterns = [
     ),
     path("apps/<name:app>/calls/<name:call_id>/log.txt", views.call_log_txt, name="call_log_txt"),
     path("apps/<name:app>/compare/", views.compare, name="compare"),
+    path("apps/<name:app>/trends/", trends.app_trends, name="app_trends"),
 ]

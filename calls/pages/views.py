@@ -17,18 +17,19 @@ from calls import reports
 from calls.fntime import NS_PER_SECOND, format_timestamp
 from calls.models import App, Call, CallLog
 from calls.pages.charts import LETTERS, call_charts, compare_charts
-from calls.pages.forms import WINDOWS, CallFilterForm
+from calls.pages.forms import CallFilterForm
 from calls.pages.paging import keyset_page
 from calls.text import unstorable
+from calls.trends import DEFAULT_WINDOW, WINDOWS
 
 # A time as a link puts it in a filter: to the second, in UTC, as the date inputs read it.
 SECONDS = "%Y-%m-%dT%H:%M:%S"
 
 # One letter for each call compared.
 COMPARE_MAX = len(LETTERS)
-# What the list's per-path summaries cover when neither a window nor "Created after" is given.
-# Summaries read every call of their span, never the whole table.
-DEFAULT_WINDOW = "24h"
+# WINDOWS and DEFAULT_WINDOW (from calls.trends): the spans the overview and the list offer;
+# DEFAULT_WINDOW also what the list's per-path summaries cover when neither a window nor
+# "Created after" is given. Both read rollups.
 # Enough of a failed call's error for its first line in the list; never the whole text.
 ERROR_START = 200
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from calls.fntime import format_datetime
 from calls.models import ApiToken, App, Call, CallLog
+from calls.rollups import STEPS, Rollup
 from tests.api.conftest import fn_call
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -123,3 +124,18 @@ def test_it_lets_final_reports_and_a_purge_of_the_same_calls_both_finish(key):
     for call in Call.objects.filter(pk__in=ids):
         assert (call.status, call.log.text) == ("success", "done")
     assert not CallLog.objects.exclude(call_id__in=Call.objects.values("pk")).exists()
+
+
+def test_it_counts_each_call_once_in_rollups_when_eight_senders_share_their_buckets(key):
+    # Every batch adds to the same rollup rows (three paths, one minute); sender s sends
+    # calls 5s to 5s + 9, odd senders in reverse, so most calls arrive twice at once.
+    for round_ in range(6):
+        ids = [f"hot{round_}-{i:02d}" for i in range(40)]
+        calls = [fn_call(id=call_id, path=f"/p{i % 3}") for i, call_id in enumerate(ids)]
+        batches = [calls[s * 5 : s * 5 + 10] for s in range(8)]
+        bodies = [{"calls": batch[::-1] if s % 2 else batch} for s, batch in enumerate(batches)]
+        assert send_together(key, bodies) == [201] * 8
+    for step in STEPS:
+        for paths in (Rollup.objects.exclude(path=""), Rollup.objects.filter(path="")):
+            counted = paths.filter(step=step).values_list("success", flat=True)
+            assert sum(counted) == Call.objects.count() == 6 * 40

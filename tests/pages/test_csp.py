@@ -22,6 +22,7 @@ def test_it_keeps_code_and_styles_out_of_the_html(client):
         f"/apps/shop/compare/?ids={first.id}&ids={second.id}",
         "/apps/shop/compare/",
         "/apps/nope/calls/",
+        "/apps/shop/trends/?window=7d",
     ]
     for page in pages:
         html = client.get(page).content.decode()

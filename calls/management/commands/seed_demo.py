@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from calls import rollups
 from calls.demo import PROFILES, demo_call
 from calls.models import Call, CallLog, CallPath
 
@@ -34,4 +35,5 @@ class Command(BaseCommand):
                 CallPath.record(app, set(paths))
             Call.objects.bulk_create(calls, batch_size=100)
             CallLog.objects.bulk_create(logs, batch_size=100)
+            rollups.record(rollups.observe(call, call.points()) for call in calls)
         self.stdout.write(f"Created {len(calls)} demo calls in apps {', '.join(PROFILES)}.")

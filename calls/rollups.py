@@ -1,0 +1,211 @@
+"""Rollups: finished calls pre-aggregated per app, path and time bucket, so that summaries and
+trends over any window merge a bounded number of rows instead of reading the calls.
+
+Each bucket is kept at three steps (a minute, an hour, a day), written together by the
+transaction that stores its calls (`calls.storing`), so a window is covered by whole days,
+then whole hours, then whole minutes at its edges (`calls.reports`). A row holds counts by
+status, the largest peaks, and `calls.sketch` histograms of duration (seconds), peak memory
+(bytes), peak memory as a percentage of the limit and peak CPU.
+
+This module imports no other model, so calls.models can register it at its end.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import orjson
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Cast
+
+from calls import sketch
+from calls.stats import Point, memory_share
+
+MINUTE, HOUR, DAY = 60, 3600, 86400
+STEPS = (MINUTE, HOUR, DAY)
+# The statuses a finished call ends in (Call.Status without Call.UNFINISHED): only they count.
+FINISHED = ("success", "error", "timeout", "cancelled")
+FAILED = ("error", "timeout")  # what the pages and the API count as failed
+# The path of an app's rows over all its paths, which the overview and app-wide trends read
+# instead of merging every path's (no call has an empty path).
+ALL_PATHS = ""
+SKETCHES = ("duration", "peak_mem", "mem_share", "peak_cpu")
+PEAKS = ("max_duration", "max_peak_mem", "max_mem_limit", "max_peak_cpu")
+# Rows locked and written per statement: a rebuild's day has thousands.
+WRITE_CHUNK = 500
+
+
+class RollupQuerySet(models.QuerySet):
+    def with_sketches(self, *fields: str, sketches: tuple[str, ...]) -> Iterator[tuple]:
+        """Rows as tuples of `fields` then `sketches`, the sketches read as text and decoded by
+        orjson: several times faster than JSONField's json.loads, and a 30-day summary decodes
+        thousands of them."""
+        texts = {f"{name}_text": Cast(name, models.TextField()) for name in sketches}
+        for row in self.annotate(**texts).values_list(*fields, *texts):
+            yield (*row[: len(fields)], *map(orjson.loads, row[len(fields) :]))
+
+
+class Rollup(models.Model):
+    app_name = models.CharField(max_length=255)
+    path = models.CharField(max_length=256)
+    step = models.IntegerField()  # seconds: MINUTE, HOUR or DAY
+    start = models.DateTimeField()  # a multiple of step since the epoch, UTC
+    success = models.BigIntegerField(default=0)
+    error = models.BigIntegerField(default=0)
+    timeout = models.BigIntegerField(default=0)
+    cancelled = models.BigIntegerField(default=0)
+    duration = models.JSONField(default=dict)
+    peak_mem = models.JSONField(default=dict)
+    mem_share = models.JSONField(default=dict)
+    peak_cpu = models.JSONField(default=dict)
+    max_duration = models.FloatField(null=True)
+    max_peak_mem = models.FloatField(null=True)
+    max_mem_limit = models.FloatField(null=True)
+    max_peak_cpu = models.FloatField(null=True)
+
+    objects = RollupQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["app_name", "path", "step", "start"], name="rollup_key")
+        ]
+        indexes = [
+            # An app's paths over a window (the calls list, the API) ...
+            models.Index(fields=["app_name", "step", "start"], name="rollup_app_step_start"),
+            # ... and every app's (the overview), and retention.
+            models.Index(fields=["step", "start"], name="rollup_step_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.app_name} {self.path} {self.step}s {self.start:%Y-%m-%d %H:%M}"
+
+
+@dataclass
+class Observation:
+    """What one finished call adds to its buckets; None where it has no such figure."""
+
+    app: str
+    path: str
+    status: str
+    created_at: datetime
+    duration: float | None
+    peak_mem: float | None
+    mem_share: float | None
+    mem_limit: float | None
+    peak_cpu: float | None
+
+
+@dataclass
+class Partial:
+    """A bucket's additions from one batch, merged into its row under the row's lock."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FINISHED, 0))
+    sketches: dict[str, sketch.Sketch] = field(default_factory=lambda: {s: {} for s in SKETCHES})
+    peaks: dict[str, float | None] = field(default_factory=lambda: dict.fromkeys(PEAKS))
+
+    def add(self, seen: Observation) -> None:
+        self.counts[seen.status] += 1
+        for name in SKETCHES:
+            if (value := getattr(seen, name)) is not None:
+                sketch.add(self.sketches[name], value)
+        for name in PEAKS:
+            value = getattr(seen, name.removeprefix("max_"))
+            self.peaks[name] = larger(self.peaks[name], value)
+
+    def absorb(self, row: dict) -> None:
+        """Add a stored row's values (from .values()), as reads merge rows."""
+        for status in FINISHED:
+            self.counts[status] += row[status]
+        for name in SKETCHES:
+            sketch.merge(self.sketches[name], row[name])
+        for name in PEAKS:
+            self.peaks[name] = larger(self.peaks[name], row[name])
+
+    def apply(self, row: Rollup) -> None:
+        for status, n in self.counts.items():
+            setattr(row, status, getattr(row, status) + n)
+        for name in SKETCHES:
+            sketch.merge(getattr(row, name), self.sketches[name])
+        for name in PEAKS:
+            setattr(row, name, larger(getattr(row, name), self.peaks[name]))
+
+
+def observe(call, points: list[Point]) -> Observation:
+    """A stored Call's figures (its peaks are set once it has been written)."""
+    limits = [metrics["mem_limit"] for _, metrics in points if metrics.get("mem_limit")]
+    duration = call.duration
+    return Observation(
+        app=call.app_id,
+        path=call.path,
+        status=call.status,
+        created_at=call.created_at,
+        duration=None if duration is None else duration.total_seconds(),
+        peak_mem=call.peak_mem_usage,
+        mem_share=max((share for _, share in memory_share(points)), default=None),
+        mem_limit=max(limits, default=None),
+        peak_cpu=call.peak_cpu_total,
+    )
+
+
+def larger(a: float | None, b: float | None) -> float | None:
+    return a if b is None else b if a is None else max(a, b)
+
+
+def bucket_start(moment: datetime, step: int) -> datetime:
+    seconds = int(moment.timestamp())
+    return datetime.fromtimestamp(seconds - seconds % step, UTC)
+
+
+def aggregate(observations: Iterable[Observation]) -> dict[tuple, Partial]:
+    """What finished calls add to each (app, path, step, start) bucket, ALL_PATHS included."""
+    partials: dict[tuple, Partial] = defaultdict(Partial)
+    for seen in observations:
+        if seen.status not in FINISHED:
+            continue
+        for step in STEPS:
+            start = bucket_start(seen.created_at, step)
+            partials[(seen.app, seen.path, step, start)].add(seen)
+            partials[(seen.app, ALL_PATHS, step, start)].add(seen)
+    return partials
+
+
+def record(observations: Iterable[Observation]) -> None:
+    """Add finished calls to their buckets, at every step, inside the caller's transaction.
+
+    Set-based, and safe between concurrent writers: the batch's rows are locked with SELECT ...
+    FOR UPDATE in key order; those missing are created (an INSERT skipping rows another writer
+    created meanwhile) and locked in turn; each is merged in Python and written back. Writers of
+    the same bucket queue on its row instead of each adding to a copy; the rare deadlock of two
+    writers creating rows in turn aborts one, which storing.with_retries runs again.
+    """
+    partials = aggregate(observations)
+    keys = sorted(partials)
+    for i in range(0, len(keys), WRITE_CHUNK):
+        chunk = keys[i : i + WRITE_CHUNK]
+        rows = lock(chunk)
+        # Most batches add to rows already there (a minute's row takes many batches).
+        if missing := [key for key in chunk if key not in rows]:
+            Rollup.objects.bulk_create(
+                [Rollup(app_name=a, path=p, step=s, start=t) for a, p, s, t in missing],
+                ignore_conflicts=True,
+            )
+            rows |= lock(missing)
+        for key in chunk:
+            partials[key].apply(rows[key])
+            # One UPDATE a row: bulk_update's CASE over every column costs more than the trips.
+            values = {name: getattr(rows[key], name) for name in (*FINISHED, *SKETCHES, *PEAKS)}
+            Rollup.objects.filter(pk=rows[key].pk).update(**values)
+
+
+def lock(keys: list[tuple]) -> dict[tuple, Rollup]:
+    """The stored rows of these (app, path, step, start) keys, locked in key order."""
+    wanted = Q()
+    for app, path, step, start in keys:
+        wanted |= Q(app_name=app, path=path, step=step, start=start)
+    rows = Rollup.objects.select_for_update().filter(wanted)
+    return {
+        (row.app_name, row.path, row.step, row.start): row
+        for row in rows.order_by("app_name", "path", "step", "start")
+    }

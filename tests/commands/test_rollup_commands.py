@@ -1,0 +1,66 @@
+"""rebuild_rollups and purge_rollups."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from calls.rollups import Rollup
+
+pytestmark = pytest.mark.django_db
+
+COLUMNS = [field.attname for field in Rollup._meta.concrete_fields if not field.primary_key]
+
+
+def stored() -> list[tuple]:
+    return sorted(Rollup.objects.values_list(*COLUMNS))
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_it_rebuilds_what_ingest_kept(make_call):
+    now = timezone.now()
+    for i in range(6):
+        make_call(
+            path=f"/p{i % 2}",
+            created=now - timedelta(days=i % 3, minutes=i),
+            status="error" if i == 3 else "success",
+            metrics={"mem_usage": 2**20 * (i + 1), "mem_limit": 2**27, "cpu_total": i},
+        )
+    make_call(status="running", created=now, completed_at=None)  # read, not counted
+    kept = stored()
+    Rollup.objects.all().delete()
+
+    output = run("rebuild_rollups")
+
+    assert stored() == kept
+    assert "Rebuilt the rollups from 7 calls since" in output
+    assert "(3/3 days)" in output
+
+
+def test_it_leaves_days_before_since_alone(make_call):
+    old = make_call(created=timezone.now() - timedelta(days=5))
+    Rollup.objects.filter(step=60).delete()  # as if the day had been purged of its calls
+    old.delete()
+    run("rebuild_rollups", "--since", f"{timezone.now() - timedelta(days=1):%Y-%m-%d}")
+    assert Rollup.objects.count() == 4  # hour and day, of the path and of all paths
+
+
+def test_it_refuses_a_since_that_is_no_date():
+    with pytest.raises(CommandError, match="is not a date"):
+        run("rebuild_rollups", "--since", "yesterday")
+
+
+def test_it_purges_rollups_older_than_their_retention(make_call, settings):
+    settings.ROLLUPS_RETENTION_DAYS = 30
+    make_call(created=timezone.now() - timedelta(days=45))
+    make_call(created=timezone.now() - timedelta(days=2))
+    assert "Deleted 6 rollups" in run("purge_rollups")  # 3 steps, of the path and all paths
+    assert Rollup.objects.count() == 6
+    assert "Deleted 6 rollups" in run("purge_rollups", "--older-than", "1d")

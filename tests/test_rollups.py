@@ -1,0 +1,129 @@
+"""Rollups kept by ingest: each finished call counted once, at every step, kept after a purge,
+and percentiles from them within the stated relative error of exact ones from the rows."""
+
+import random
+from datetime import timedelta
+
+import pytest
+
+from calls import ingest
+from calls.fntime import format_datetime
+from calls.models import Call
+from calls.reports import apps_overview, path_summaries
+from calls.rollups import ALL_PATHS, DAY, FINISHED, HOUR, MINUTE, Rollup
+from calls.sketch import RELATIVE_ACCURACY, key_of
+from calls.stats import percentile
+from tests.conftest import T0
+
+pytestmark = pytest.mark.django_db
+
+BEFORE = T0 - timedelta(days=3)
+
+
+def fn_call(call_id, created, seconds=1.0, status="success", path="/hello", mem=None):
+    started = created + timedelta(milliseconds=10)
+    call = {
+        "id": call_id,
+        "status": status,
+        "path": path,
+        "created_at": format_datetime(created),
+        "started_at": format_datetime(started),
+    }
+    if status not in Call.UNFINISHED:
+        call["completed_at"] = format_datetime(started + timedelta(seconds=seconds))
+    if mem is not None:
+        metrics = {"mem_usage": mem, "mem_limit": 128 * 2**20, "cpu_total": 3}
+        call["stats"] = [{"timestamp": call["started_at"], "metrics": metrics}]
+    return call
+
+
+def send(*calls, app="myapp"):
+    return ingest.receive(app, {"calls": list(calls)}, 1000)
+
+
+def test_it_counts_only_the_statuses_that_end_a_call():
+    assert set(FINISHED) == set(Call.Status.values) - Call.UNFINISHED
+
+
+def test_it_counts_a_call_once_at_each_step_when_it_finishes():
+    send(fn_call("a", T0, status="running"))
+    assert not Rollup.objects.exists()
+    send(fn_call("a", T0, seconds=2, mem=2**20))
+    send(fn_call("a", T0, seconds=2, mem=2**20))  # a resend of the final report
+    send(fn_call("a", T0, status="running"))  # a stale report
+    rows = Rollup.objects.filter(path="/hello").order_by("step")
+    assert [(row.step, row.success, row.max_peak_mem) for row in rows] == [
+        (MINUTE, 1, 2**20),
+        (HOUR, 1, 2**20),
+        (DAY, 1, 2**20),
+    ]
+    assert [row.start for row in rows] == [
+        T0.replace(second=0, microsecond=0),
+        T0.replace(minute=0, second=0, microsecond=0),
+        T0.replace(hour=0, minute=0, second=0, microsecond=0),
+    ]
+    assert rows[0].mem_share == {key_of(100 / 128): 1}  # a MiB of 128, in percent
+    assert rows[0].max_mem_limit == 128 * 2**20
+
+
+def test_it_adds_a_batch_to_the_buckets_already_there():
+    send(fn_call("a", T0), fn_call("b", T0, status="error"))
+    send(fn_call("c", T0 + timedelta(seconds=1), status="timeout"), fn_call("d", T0, path="/x"))
+    [hello, x] = path_summaries("myapp", BEFORE)
+    assert hello["by_status"] == {"error": 1, "success": 1, "timeout": 1}
+    assert x["by_status"] == {"success": 1}
+    assert Rollup.objects.count() == 9  # minute, hour and day of /hello, /x and all paths
+    assert Rollup.objects.get(path=ALL_PATHS, step=MINUTE).success == 2
+
+
+def test_it_keeps_rollups_when_calls_are_purged():
+    send(fn_call("a", T0), fn_call("b", T0, status="error"))
+    Call.objects.all().purge()
+    assert path_summaries("myapp", BEFORE)[0]["calls"] == 2
+
+
+def test_its_percentiles_stay_within_the_stated_error_of_exact_ones_from_the_rows():
+    rng = random.Random(12)
+    calls = [
+        fn_call(
+            f"call{i:05d}",
+            T0 - timedelta(seconds=rng.randrange(2 * DAY)),
+            seconds=round(rng.lognormvariate(0, 1.5), 3),
+            status=rng.choice(["success", "success", "error", "timeout"]),
+            path=rng.choice(["/a", "/b", "/c"]),
+            mem=rng.randrange(1, 2**30),
+        )
+        for i in range(1500)
+    ]
+    for i in range(0, len(calls), 500):
+        send(*calls[i : i + 500])
+    # A window of whole minutes, with calls on both sides, over minutes, hours and a day.
+    since, until = T0 - timedelta(hours=30, minutes=7, seconds=13), T0 - timedelta(minutes=42)
+    rows = Call.objects.filter(
+        created_at__gte=since.replace(second=0, microsecond=0),
+        created_at__lt=until.replace(second=0, microsecond=0) + timedelta(minutes=1),
+    )
+    summaries = path_summaries("myapp", since, until)
+    assert [s["path"] for s in summaries] == ["/a", "/b", "/c"]
+    for summary in summaries:
+        mine = rows.filter(path=summary["path"])
+        durations = sorted(call.duration.total_seconds() for call in mine)
+        memory = sorted(mine.values_list("peak_mem_usage", flat=True))
+        assert summary["calls"] == len(durations) > 100
+        for q in (50, 95, 99):
+            assert summary["duration_seconds"][f"p{q}"] == pytest.approx(
+                percentile(durations, q), rel=RELATIVE_ACCURACY
+            )
+        for q in (50, 95):
+            assert summary["peak_mem_usage"][f"p{q}"] == pytest.approx(
+                percentile(memory, q), rel=RELATIVE_ACCURACY
+            )
+    [app] = apps_overview(since)
+    recent = sorted(
+        c.duration.total_seconds()
+        for c in Call.objects.filter(created_at__gte=since.replace(second=0, microsecond=0))
+    )
+    assert app["calls"] == len(recent)
+    assert app["duration_seconds"]["p95"] == pytest.approx(
+        percentile(recent, 95), rel=RELATIVE_ACCURACY
+    )
