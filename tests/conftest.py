@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from prometheus_client.parser import text_string_to_metric_families
 
 from calls import rollups
@@ -32,14 +32,15 @@ def make_call(db):
         fields.setdefault("status", "success")
         fields.setdefault("started_at", created + timedelta(milliseconds=5))
         fields.setdefault("completed_at", created + timedelta(seconds=1))
-        call = Call.objects.create(
-            id=fields.pop("id", None) or new_id(at=created),
-            app_id=app,
-            path=path,
-            created_at=created,
-            **fields,
-        )
-        rollups.record([rollups.observe(call, call.points())])  # as storing.store() does
+        with transaction.atomic():  # as storing.store() writes a call and its rollups
+            call = Call.objects.create(
+                id=fields.pop("id", None) or new_id(at=created),
+                app_id=app,
+                path=path,
+                created_at=created,
+                **fields,
+            )
+            rollups.record([rollups.observe(call, call.points())])
         return call
 
     return make
