@@ -131,7 +131,9 @@
     });
   }
 
+  // The panels hold nothing but charts, so they show only once there are charts to draw.
   document.getElementById("charts-off").hidden = true;
+  holder.hidden = false;
   draw();
   dark.addEventListener("change", draw);
 })();

@@ -52,3 +52,10 @@ def test_it_refuses_a_bad_span_and_an_unknown_app(client, make_call):
     assert "must be earlier" in response.content.decode()
     assert client.get("/apps/myapp/trends/?since=2000-01-01T00:00").status_code == 400
     assert client.get("/apps/nope/trends/").status_code == 404
+
+
+def test_it_shows_the_chart_panels_only_once_a_script_draws_them(client, make_call):
+    # Without JavaScript or Chart.js, panels holding nothing but a title would stand empty.
+    make_call(created=T0)
+    html = client.get("/apps/myapp/trends/?since=2017-11-27T14:30&until=2017-11-27T15:30")
+    assert 'id="trend-charts" hidden' in html.content.decode()
