@@ -23,7 +23,36 @@ ARGS = [
     "--disable-sync",
 ]
 DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
 START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+# Written for people to look at after changing a page (not committed).
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+PHONE = {"width": 390, "height": 844}
+
+# How many pixels of a canvas are close to a CSS colour: where a line was drawn.
+COUNT_PIXELS = """(canvas, variable) => {
+  const hex = getComputedStyle(document.documentElement).getPropertyValue(variable).trim();
+  const want = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
+  let found = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    const distance = Math.abs(data[i] - want[0]) + Math.abs(data[i + 1] - want[1]) +
+      Math.abs(data[i + 2] - want[2]);
+    if (data[i + 3] > 128 && distance < 60) found++;
+  }
+  return found;
+}"""
+
+
+def line_pixels(page, chart: str, variable: str = "--series-0") -> int:
+    return page.locator(f"#chart-{chart}").evaluate(COUNT_PIXELS, variable)
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
 
 @pytest.fixture(scope="module")

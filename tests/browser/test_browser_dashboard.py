@@ -3,44 +3,18 @@ down, and screenshots of every page in tests/screenshots/ for people to look at.
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from calls.fntime import NS_PER_SECOND, to_ns
 from calls.models import Call
+from tests.browser.conftest import DESKTOP, PHONE, line_pixels, screenshot
 from tests.conftest import T0
 
 pytestmark = pytest.mark.usefixtures("local_chartjs")
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 CHARTS = ("cpu", "memory", "network", "disk")
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
-
-# How many pixels of a canvas are close to a CSS colour: where a line was drawn.
-COUNT_PIXELS = """(canvas, variable) => {
-  const hex = getComputedStyle(document.documentElement).getPropertyValue(variable).trim();
-  const want = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-  const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
-  let found = 0;
-  for (let i = 0; i < data.length; i += 4) {
-    const distance = Math.abs(data[i] - want[0]) + Math.abs(data[i + 1] - want[1]) +
-      Math.abs(data[i + 2] - want[2]);
-    if (data[i + 3] > 128 && distance < 60) found++;
-  }
-  return found;
-}"""
-
-
-def line_pixels(page, chart: str, variable: str = "--series-0") -> int:
-    return page.locator(f"#chart-{chart}").evaluate(COUNT_PIXELS, variable)
-
-
-def screenshot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
 
 def test_it_draws_every_chart_of_a_call(open_page, busy_call):

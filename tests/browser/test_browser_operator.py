@@ -10,8 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from calls.models import Call, CallLog
-from tests.browser.conftest import audit
-from tests.browser.test_browser_dashboard import PHONE, screenshot
+from tests.browser.conftest import PHONE, audit, screenshot
 
 pytestmark = pytest.mark.usefixtures("local_chartjs")
 

@@ -4,7 +4,7 @@ and screenshots at desktop and phone width, light and dark, in tests/screenshots
 import pytest
 from django.core.management import call_command
 
-from tests.browser.test_browser_dashboard import DESKTOP, PHONE, line_pixels, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, line_pixels, screenshot
 
 pytestmark = pytest.mark.usefixtures("local_chartjs")
 
