@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
+from calls.fntime import MAX_RETENTION_DAYS
 from calls.models import ApiToken, App, Call, CallLog, CallPath
 from calls.stats import summarize
 from calls.templatetags.dashboard import DASH, figure, mib, utc
@@ -99,9 +100,8 @@ class EstimatedCountPaginator(Paginator):
 
 
 class PurgeForm(forms.Form):
-    # At most a century: the cutoff must stay a date (a million days back is before year 1).
     days = forms.IntegerField(
-        min_value=1, max_value=36500, label="Created more than this many days ago"
+        min_value=1, max_value=MAX_RETENTION_DAYS, label="Created more than this many days ago"
     )
 
 

@@ -21,6 +21,10 @@ _RFC3339 = re.compile(
     r"([Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
 )
 
+# The most days a retention cutoff reaches back: a century, so that "now minus that many
+# days" is always a date (a million days back is before year 1).
+MAX_RETENTION_DAYS = 36_500
+
 # How Go prints a time.Time that was never set; Fn sends and shows it for "not yet".
 GO_ZERO_TIME = "0001-01-01T00:00:00.000Z"
 

@@ -123,3 +123,10 @@ def test_it_refuses_bad_options(aged, args):
     with pytest.raises(CommandError):
         purge(*args)
     assert Call.objects.count() == 1
+
+
+@pytest.mark.parametrize("command", ["purge_calls", "purge_rollups"])
+def test_it_refuses_more_days_than_a_date_can_go_back(command, db):
+    # A million days back is before year 1: an argument error, not an OverflowError.
+    with pytest.raises(CommandError, match="invalid days value: '1000000d'"):
+        call_command(command, "--older-than", "1000000d")

@@ -10,12 +10,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from calls.fntime import MAX_RETENTION_DAYS
 from calls.models import Call
 
 
 def days(text: str) -> int:
-    match = re.fullmatch(r"(\d+)d?", text)
-    if not match:
+    """A number of days (`30` or `30d`), at most MAX_RETENTION_DAYS."""
+    match = re.fullmatch(r"(\d{1,6})d?", text)
+    if not match or int(match[1]) > MAX_RETENTION_DAYS:
         raise ValueError(text)
     return int(match[1])
 
