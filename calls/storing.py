@@ -87,24 +87,18 @@ def _store(app_name: str, batch: list[Incoming]) -> tuple[set[str], list[Incomin
             if status in Call.replaceable_by(incoming.call.status):
                 replace(incoming.call)
                 replaced.append(incoming)
+        written = [incoming for incoming in batch if incoming.call.id in created] + replaced
         # A replacing report that carries a log replaces the log too; without one, it stays.
         CallLog.objects.filter(
             call_id__in=[incoming.call.id for incoming in replaced if incoming.log is not None]
         ).delete()
         CallLog.objects.bulk_create(
-            [
-                CallLog(call_id=incoming.call.id, text=incoming.log)
-                for incoming in batch
-                if incoming.log is not None
-                and (incoming.call.id in created or incoming in replaced)
-            ]
+            CallLog(call_id=incoming.call.id, text=incoming.log)
+            for incoming in written
+            if incoming.log is not None
         )
         # Each call becomes finished once: created finished, or replacing an unfinished one.
-        rollups.record(
-            rollups.observe(incoming.call, incoming.points)
-            for incoming in batch
-            if incoming.call.id in created or incoming in replaced
-        )
+        rollups.record(rollups.observe(incoming.call, incoming.points) for incoming in written)
     return created, replaced
 
 
