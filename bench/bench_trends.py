@@ -36,6 +36,8 @@ OPTIONS = ARGS.parse_args()
 os.environ["DATABASE_URL"] = OPTIONS.database_url
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fnweb.settings")
 os.environ.setdefault("DEBUG", "true")
+# Loading COPYs a million rows in one statement; the server below keeps the production timeout.
+os.environ["DATABASE_STATEMENT_TIMEOUT"] = "0"
 
 import django  # noqa: E402
 
@@ -144,6 +146,7 @@ def serve() -> subprocess.Popen:
         "BIND": f"127.0.0.1:{PORT}",
         "WEB_CONCURRENCY": "2",
         "LOG_LEVEL": "WARNING",
+        "DATABASE_STATEMENT_TIMEOUT": "10",
     }
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "--config", "fnweb/gunicorn.conf.py"],
