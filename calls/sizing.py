@@ -24,6 +24,8 @@ HEADROOM = 20  # percent above the largest peak
 ROUND_MIB = 32
 FN_MAX_MEMORY_MIB = 8192  # Fn's MaxMemory, unless its server was configured otherwise
 NEAR_LIMIT = 90  # percent of the memory limit
+# The rollups' histograms sizing reads (durations are not among them).
+SKETCHES = ("peak_mem", "mem_share", "peak_cpu")
 SATURATED = 90  # peak CPU, percent: 100 = one core
 
 

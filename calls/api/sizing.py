@@ -75,7 +75,7 @@ def app_sizing(request, app: str) -> Response:
     require_app(app)
     query = TrendsQuery.read(request.query_params)
     since, until = query["from_time"], query["to_time"]
-    totals = path_totals(app, since, until, path=query["path"])
+    totals = path_totals(app, since, until, sizing.SKETCHES, query["path"])
     return Response(
         {
             "message": "Successfully computed app sizing",

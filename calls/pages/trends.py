@@ -8,7 +8,10 @@ from urllib.parse import urlencode
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from calls import sizing
 from calls.heatmap import heatmap
@@ -17,6 +20,7 @@ from calls.pages.forms import DateTimeLocalInput
 from calls.pages.views import requires_read_access
 from calls.reports import path_totals
 from calls.rollups import DAY
+from calls.sketch import Sketch
 from calls.trends import DEFAULT_WINDOW, MAX_WINDOW, WINDOWS, rollup_buckets, series
 
 STEP_NAMES = {60: "minute", 3600: "hour", 86400: "day"}
@@ -60,26 +64,33 @@ def calls_query(path: str, since: datetime, step: int) -> str:
     return urlencode({"path": path, **times} if path else times)
 
 
-def heatmap_rows(buckets: list[dict], durations: list, step: int) -> list[dict]:
-    """The heatmap's rows for the template: each cell's calls, colour, accessible name and the
-    calls list's filters for exactly its calls (its bucket's times and its row's durations)."""
-    spans = [span(bucket["from"], step) for bucket in buckets]
+# A heatmap cell, written here rather than in the template: a 6-hour window has 360 columns,
+# and thousands of cells through the template language took most of the page's time.
+CELL = '<td class="heat-{}"><a href="{}" aria-label="{}" title="{}"></a></td>'
+EMPTY_CELL = "<td></td>"
+
+
+def heatmap_rows(buckets: list[dict], durations: list[Sketch], step: int, url: str) -> list[dict]:
+    """The heatmap's rows: each a label and its cells' HTML. A cell with calls is coloured by
+    their number and links to exactly them in the calls list at `url` (its bucket's creation
+    times and its row's durations), named for a screen reader and a tooltip."""
+    spans = [span(bucket, step) for bucket in buckets]
     rows = []
     for row in heatmap(durations):
         bounds = {"min_duration": row.min_duration, "sort": "duration"}
         if row.max_duration:
             bounds["max_duration"] = row.max_duration
-        query = urlencode(bounds)
-        cells = [
-            {
-                "calls": n,
-                "level": level,
-                "name": f"{n:,} call{'s' * (n != 1)}, {row.label}, {spans[i]}",
-                "query": f"{bucket['calls_query']}&{query}",
-            }
-            for i, (bucket, n, level) in enumerate(zip(buckets, row.calls, row.levels, strict=True))
-        ]
-        rows.append({"label": row.label, "cells": cells})
+        durations_query = urlencode(bounds)
+        cells = []
+        for bucket, when, n, level in zip(buckets, spans, row.calls, row.levels, strict=True):
+            if not n:
+                cells.append(EMPTY_CELL)
+                continue
+            name = escape(f"{n:,} call{'s' * (n != 1)}, {row.label}, {when}")
+            link = escape(f"{url}?{bucket['calls_query']}&{durations_query}")
+            cells.append(CELL.format(level, link, name, name))
+        # Safe: the level is a number, the name and the link were escaped.
+        rows.append({"label": row.label, "cells": mark_safe("".join(cells))})
     return rows
 
 
@@ -90,7 +101,9 @@ def column_label(start: datetime, step: int, first: bool) -> str:
     return f"{start:%m-%d %H:%M}" if first or not start.hour + start.minute else f"{start:%H:%M}"
 
 
-def span(start: datetime, step: int) -> str:
+def span(bucket: dict, step: int) -> str:
+    """A bucket's times, as a heatmap cell's name says them."""
+    start = bucket["from"]
     if step == DAY:
         return f"{start:%Y-%m-%d}"
     return f"{start:%Y-%m-%d %H:%M}–{start + timedelta(seconds=step):%H:%M}"
@@ -122,10 +135,14 @@ def app_trends(request: HttpRequest, app: str) -> HttpResponse:
         "has_calls": any(bucket["calls"] for bucket in trend["buckets"]),
         "chart_titles": CHART_TITLES,
         "step_name": STEP_NAMES[step],
-        "heatmap": heatmap_rows(trend["buckets"], durations, step),
+        "heatmap": heatmap_rows(
+            trend["buckets"], durations, step, reverse("calls_list", args=[app_obj.name])
+        ),
         "sizing": [
             sizing.sizing(name, total)
-            for name, total in sorted(path_totals(app_obj.name, since, until, path=path).items())
+            for name, total in sorted(
+                path_totals(app_obj.name, since, until, sizing.SKETCHES, path).items()
+            )
         ],
         "sizing_rules": sizing,
     }
