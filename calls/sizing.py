@@ -1,5 +1,6 @@
 """Right-sizing: what a path's calls over a window say about its memory limit and its CPU,
-from its merged rollups (reports.path_totals), never from the calls.
+from its merged rollups (reports.path_totals: at most days + 164 rows a path), never from the
+calls.
 
 The memory advice is the largest peak seen plus HEADROOM, rounded up to a multiple of
 ROUND_MIB: Fn takes a function's memory as a whole number of MB (its container's limit is
