@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from django.db.models import Q
 from django.utils import timezone
 
-from calls import sketch
+from calls import rollups, sketch
 from calls.models import App, Call
 from calls.rollups import ALL_PATHS, DAY, FAILED, FINISHED, HOUR, MINUTE, Rollup
 
@@ -51,32 +51,44 @@ def covering(since: datetime, until: datetime | None) -> Q:
     return wanted
 
 
+def path_totals(
+    app_name: str,
+    since: datetime,
+    until: datetime | None,
+    sketches: tuple[str, ...] = rollups.SKETCHES,
+    path: str = "",
+) -> dict[str, rollups.Partial]:
+    """Per path of an app (or only `path`), its rollup rows over the window merged: counts by
+    status, the largest peaks and the named sketches; the others stay empty, since decoding
+    them is most of the cost of a read."""
+    rows = Rollup.objects.filter(covering(since, until), app_name=app_name).exclude(path=ALL_PATHS)
+    if path:
+        rows = rows.filter(path=path)
+    names = ("path", *FINISHED, *rollups.PEAKS)
+    totals: dict[str, rollups.Partial] = defaultdict(rollups.Partial)
+    for values in rows.with_sketches(*names, sketches=sketches):
+        row = dict(zip((*names, *sketches), values, strict=True))
+        totals[row["path"]].absorb(dict.fromkeys(rollups.SKETCHES, {}) | row)
+    return totals
+
+
 def path_summaries(app_name: str, since: datetime, until: datetime | None = None) -> list[dict]:
     """Per path of an app's calls created between since and until (None: no end): finished
     calls by status and duration and peak-memory percentiles, sorted by path."""
-    rows = Rollup.objects.filter(covering(since, until), app_name=app_name).exclude(path=ALL_PATHS)
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FINISHED, 0))
-    durations: dict[str, sketch.Sketch] = defaultdict(dict)
-    peaks: dict[str, sketch.Sketch] = defaultdict(dict)
-    for path, *by_status, duration, peak_mem in rows.with_sketches(
-        "path", *FINISHED, sketches=("duration", "peak_mem")
-    ):
-        for status, n in zip(FINISHED, by_status, strict=True):
-            counts[path][status] += n
-        sketch.merge(durations[path], duration)
-        sketch.merge(peaks[path], peak_mem)
-
+    totals = path_totals(app_name, since, until, sketches=("duration", "peak_mem"))
     summaries = []
-    for path in sorted(counts):
-        by_status = {status: n for status, n in sorted(counts[path].items()) if n}
+    for path, total in sorted(totals.items()):
+        by_status = {status: n for status, n in sorted(total.counts.items()) if n}
         if by_status:
             summaries.append(
                 {
                     "path": path,
                     "calls": sum(by_status.values()),
                     "by_status": by_status,
-                    "duration_seconds": sketch.percentiles(durations[path], (50, 95, 99)),
-                    "peak_mem_usage": sketch.percentiles(peaks[path], (50, 95)),
+                    "duration_seconds": sketch.percentiles(
+                        total.sketches["duration"], (50, 95, 99)
+                    ),
+                    "peak_mem_usage": sketch.percentiles(total.sketches["peak_mem"], (50, 95)),
                 }
             )
     return summaries

@@ -6,7 +6,6 @@ to 15 days, a day beyond, and a window is at most MAX_WINDOW long. Shared by the
 (`/v1/apps/{app}/trends`) and the pages.
 """
 
-from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 from calls import sketch
@@ -45,27 +44,39 @@ def step_for(since: datetime, until: datetime) -> int:
     return DAY
 
 
-def trends(app: str, path: str, since: datetime, until: datetime) -> dict:
-    """{"step_seconds", "buckets": [...]}: one bucket per step from the one holding `since` to
-    the one holding `until` (at most MAX_BUCKETS), each with its calls by status, failed share,
-    duration p50/p95/p99 and max (seconds), peak memory p50/p95/max and the largest memory
-    limit (bytes), peak memory as a percentage of the limit (p50/p95/max) and peak CPU
-    p50/p95/max; percentiles None where no finished call had the figure."""
+def rollup_buckets(
+    app: str, path: str, since: datetime, until: datetime
+) -> tuple[int, dict[datetime, Partial]]:
+    """The step, and {start: Partial} for every bucket from the one holding `since` to the one
+    holding `until` (at most MAX_BUCKETS), in order: each one rollup row, the path's or the
+    app's over all paths (ALL_PATHS, the empty path), or nothing where no call finished."""
     step = step_for(since, until)
     first = bucket_start(since, step)
     starts = [first]
     while len(starts) < MAX_BUCKETS and starts[-1] + timedelta(seconds=step) < until:
         starts.append(starts[-1] + timedelta(seconds=step))
-    # One row a bucket: the path's, or the app's over all paths (ALL_PATHS, the empty path).
     rows = Rollup.objects.filter(
         app_name=app, path=path, step=step, start__gte=first, start__lte=starts[-1]
     )
-    merged: dict[datetime, Partial] = defaultdict(Partial)
+    merged = {start: Partial() for start in starts}
     names = ("start", *FINISHED, *PEAKS, *SKETCHES)
     for values in rows.with_sketches(*names[: -len(SKETCHES)], sketches=SKETCHES):
         row = dict(zip(names, values, strict=True))
         merged[row["start"].astimezone(UTC)].absorb(row)
-    return {"step_seconds": step, "buckets": [bucket(start, merged[start]) for start in starts]}
+    return step, merged
+
+
+def trends(app: str, path: str, since: datetime, until: datetime) -> dict:
+    """{"step_seconds", "buckets": [...]}: one bucket per step over the window (see
+    rollup_buckets), each with its calls by status, failed share,
+    duration p50/p95/p99 and max (seconds), peak memory p50/p95/max and the largest memory
+    limit (bytes), peak memory as a percentage of the limit (p50/p95/max) and peak CPU
+    p50/p95/max; percentiles None where no finished call had the figure."""
+    return series(*rollup_buckets(app, path, since, until))
+
+
+def series(step: int, buckets: dict[datetime, Partial]) -> dict:
+    return {"step_seconds": step, "buckets": [bucket(s, total) for s, total in buckets.items()]}
 
 
 def bucket(start: datetime, total: Partial) -> dict:
@@ -73,12 +84,10 @@ def bucket(start: datetime, total: Partial) -> dict:
     failed = sum(total.counts[status] for status in FAILED)
 
     def spread(name: str, qs: tuple[int, ...]) -> dict:
-        """Percentiles and the exact max, which caps them (a bin's value may pass it by 1%)."""
+        """Percentiles and the exact max, which caps them."""
         peak = total.peaks[f"max_{name}"]
         ps = sketch.percentiles(total.sketches[name], qs)
-        return {q: v if v is None or peak is None else min(v, peak) for q, v in ps.items()} | {
-            "max": peak
-        }
+        return {q: capped(v, peak) for q, v in ps.items()} | {"max": peak}
 
     return {
         "start": format_datetime(start),
@@ -91,3 +100,8 @@ def bucket(start: datetime, total: Partial) -> dict:
         "mem_share_percent": sketch.percentiles(total.sketches["mem_share"], (50, 95)),
         "peak_cpu_total": spread("peak_cpu", (50, 95)),
     }
+
+
+def capped(value: float | None, peak: float | None) -> float | None:
+    """A percentile no higher than the exact max (a bin's value may pass it by 1%)."""
+    return value if value is None or peak is None else min(value, peak)

@@ -38,6 +38,15 @@ class TrendsQuery(TimeWindowQuery):
         return data | {"from_time": since, "to_time": until}
 
 
+# What TrendsQuery reads, for the schema of each endpoint that reads it.
+WINDOW_PARAMETERS = [
+    OpenApiParameter("path", str, description="one path; empty: every path of the app"),
+    OpenApiParameter("window", str, enum=list(WINDOWS), description="default 24h"),
+    OpenApiParameter("from_time", int, description="Unix seconds; default: to_time - window"),
+    OpenApiParameter("to_time", int, description="Unix seconds; default: now"),
+]
+
+
 class Spread(schema.Percentiles):
     max = serializers.FloatField(allow_null=True)
 
@@ -73,12 +82,7 @@ class TrendsWrapper(serializers.Serializer):
     summary="Series of finished calls per bucket, from rollups (fnweb)",
     description="Percentiles are within 1% of the exact ones (log-scale histograms). The step"
     " is a minute up to 6 hours, an hour up to 15 days, a day beyond; at most 400 buckets.",
-    parameters=[
-        OpenApiParameter("path", str, description="one path; empty: every path of the app"),
-        OpenApiParameter("window", str, enum=list(WINDOWS), description="default 24h"),
-        OpenApiParameter("from_time", int, description="Unix seconds; default: to_time - window"),
-        OpenApiParameter("to_time", int, description="Unix seconds; default: now"),
-    ],
+    parameters=WINDOW_PARAMETERS,
     responses={200: TrendsWrapper, **schema.errors(400, 401, 403, 404)},
 )
 @api_view(["GET"])
