@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from calls import ingest, storing
-from tests.browser.conftest import DESKTOP, PHONE, audit, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, audit, line_pixels, screenshot
 
 # A poll every 5 s: waits are a little over one.
 POLL = 7_000
@@ -131,8 +131,10 @@ def test_it_prints_a_row_as_the_server_does(open_page, shop, make_call):
 
     def cells(page) -> list[str]:
         # Every cell but the creation time's "(… ago)", which the live row says as "(new)".
-        return row(page, new.id).locator("td:not(.created)").evaluate_all(
-            "cells => cells.map((c) => c.innerHTML.trim())"
+        return (
+            row(page, new.id)
+            .locator("td:not(.created)")
+            .evaluate_all("cells => cells.map((c) => c.innerHTML.trim())")
         )
 
     live = cells(page)
@@ -161,3 +163,29 @@ def test_screenshots_of_a_list_followed_live(open_page, shop, make_call, name, v
     assert audit(page) == []
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= viewport["width"]
+
+
+@pytest.mark.usefixtures("local_chartjs")
+@pytest.mark.parametrize(
+    ("name", "viewport", "scheme"), [("desktop", DESKTOP, "light"), ("phone-dark", PHONE, "dark")]
+)
+def test_the_trend_charts_follow_new_calls(open_page, make_call, name, viewport, scheme):
+    make_call(app="shop", created=now() - timedelta(minutes=30))
+    page = open_page("/apps/shop/trends/?window=1h", viewport, scheme)
+    sent = []
+    page.on("request", lambda request: "/trends?" in request.url and sent.append(request.url))
+    page.wait_for_selector("#chart-calls", state="visible")
+    before = line_pixels(page, "calls")
+    button = page.get_by_role("button", name="Follow")
+    assert button.get_attribute("aria-pressed") == "false"
+    for minutes in range(10):
+        make_call(app="shop", created=now() - timedelta(minutes=minutes, seconds=5))
+    with page.expect_response(lambda response: "/trends?" in response.url):
+        button.click()
+    page.wait_for_timeout(300)  # drawn after the answer
+    assert sent == [page.url.split("/apps/")[0] + "/v1/apps/shop/trends?window=1h"]
+    assert line_pixels(page, "calls") > before
+    screenshot(page, f"trends-follow-{name}")
+    button.click()
+    assert page.locator("#trend-follow-state").inner_text() == "Paused."
+    assert page.errors == []
