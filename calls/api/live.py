@@ -3,7 +3,9 @@ seconds. Polled rather than streamed: gunicorn's gthread workers serve 8 request
 each, and a server-sent event stream would hold one of those threads for as long as a tab
 stays open. A poll costs two index reads whatever the size of the table: the calls after a
 cursor (a range of the (app, id) or (app, path, id) index, at most LIVE_MAX + 1 rows) and the
-watched calls by primary key (at most LIVE_MAX)."""
+watched calls by primary key (at most LIVE_MAX). PostgreSQL may instead walk the primary key
+back from the newest call, down to the cursor at the furthest, when it expects the app's calls
+to be dense among the newest."""
 
 from django import forms
 from django.db.models.functions import Substr
