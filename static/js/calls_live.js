@@ -11,8 +11,9 @@
   if (!holder || !table || typeof window.fnwebFollow !== "function") {
     return;
   }
-  if (holder.dataset.off !== undefined) {
+  if (holder.dataset.off) {
     holder.querySelector("button").disabled = true;
+    holder.querySelector(".live-state").textContent = holder.dataset.off;
     holder.hidden = false;
     return;
   }

@@ -37,8 +37,9 @@ def test_the_list_offers_no_following_but_on_its_first_page_newest_first(client,
     # A page after the newer call, and one before the older: each shows the other call.
     cursor = query.format(id=newer.id if query.startswith("cursor") else older.id)
     html = client.get(f"/apps/myapp/calls/?{cursor}").content.decode()
-    assert "data-off" in live_block(html)
-    assert "works on the first page of the list, newest first" in html
+    assert 'data-off="Follow live works on the first page of the list, newest first' in live_block(
+        html
+    )
 
 
 def test_an_empty_list_offers_no_following(client, make_call):
