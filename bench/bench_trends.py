@@ -9,8 +9,8 @@ what an hour costs, whatever the number of calls.
    ingest uses, then COPY), unless the database already holds that many.
 2. Serves fnweb under gunicorn with production settings (DEBUG off, 2 workers) and times, as
    the median of 7 requests after a warm-up, the overview at 1h and 30d, the app's calls page
-   (24h and 30d summaries), the trends page (with its heatmap and sizing) and the trends,
-   stats and sizing endpoints at 1h and 30d.
+   (24h and 30d summaries), the trends page (with its heatmap and sizing), the trends, stats
+   and sizing endpoints at 1h and 30d, and the live poll with a cursor a minute and a month old.
    Targets: each under 0.25 s, and 30d / 1h under 1.5.
 3. Ingest throughput with rollups kept against without (rollups.record made a no-op), posting
    batches of 100 finished calls in this process. Target: >= 0.8.
@@ -203,6 +203,11 @@ def pages(now: datetime) -> list[tuple[str, float, float]]:
         "GET /v1/apps/app0/sizing": (
             "/v1/apps/app0/sizing?window=1h",
             "/v1/apps/app0/sizing?window=30d",
+        ),
+        # Columns: its cursor a minute old, then a month old (a tab paused that long).
+        "GET /v1/apps/app0/live (after: 1 min / 30 days)": (
+            f"/v1/apps/app0/live?after={new_id(at=now - timedelta(minutes=1))}",
+            f"/v1/apps/app0/live?after={new_id(at=month_ago)}",
         ),
     }
     return [(name, timed(hour), timed(month)) for name, (hour, month) in pairs.items()]

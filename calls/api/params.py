@@ -68,18 +68,21 @@ class PageQuery(FnQuery):
         return min(int(text), MAX_PER_PAGE)
 
 
-class CallsQuery(PageQuery, TimeWindowQuery):
+class CallFilterQuery(FnQuery):
     path = text_field()
     # fnweb's: one status, several separated by commas, or "failed"; empty, like an empty
     # path, filters nothing
     status = text_field()
-    stats = text_field()  # fnweb's: "false" leaves the histograms out
 
     def clean_status(self) -> list[str]:
         try:
             return Call.statuses_named(self.cleaned_data["status"])
         except ValueError:
             raise forms.ValidationError(Call.STATUS_FILTER_RULE) from None
+
+
+class CallsQuery(CallFilterQuery, PageQuery, TimeWindowQuery):
+    stats = text_field()  # fnweb's: "false" leaves the histograms out
 
     def clean_stats(self) -> bool:
         return self.cleaned_data["stats"] != "false"

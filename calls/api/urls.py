@@ -3,7 +3,7 @@
 
 from django.urls import re_path
 
-from calls.api import sizing, trends, views
+from calls.api import live, sizing, trends, views
 from calls.api.errors import path_not_found
 
 APP = r"(?P<app>[^/]*)"
@@ -15,6 +15,7 @@ urlpatterns = [
     re_path(rf"^apps/{APP}/stats$", views.app_stats, name="api_app_stats"),
     re_path(rf"^apps/{APP}/trends$", trends.app_trends, name="api_app_trends"),
     re_path(rf"^apps/{APP}/sizing$", sizing.app_sizing, name="api_app_sizing"),
+    re_path(rf"^apps/{APP}/live$", live.live_calls, name="api_live_calls"),
     re_path(rf"^apps/{APP}/calls$", views.calls, name="api_calls"),
     re_path(rf"^apps/{APP}/calls/{CALL}$", views.call_detail, name="api_call"),
     re_path(rf"^apps/{APP}/calls/{CALL}/log$", views.call_log, name="api_call_log"),

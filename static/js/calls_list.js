@@ -9,7 +9,6 @@
   if (!form || !button) {
     return;
   }
-  const boxes = form.querySelectorAll('input[name="ids"]');
   const hint = count.textContent;
   const most = Number(form.dataset.max);
 
@@ -19,6 +18,7 @@
     count.textContent = ticked ? `${ticked} ticked. ${hint}` : hint;
   }
 
-  boxes.forEach((box) => box.addEventListener("change", update));
+  // On the form, so rows that Follow live adds count too.
+  form.addEventListener("change", update);
   update();
 })();

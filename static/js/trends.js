@@ -7,49 +7,52 @@
   if (typeof Chart === "undefined") {
     return;
   }
-  const series = JSON.parse(document.getElementById("trend-data").textContent);
   const holder = document.getElementById("trend-charts");
-  const buckets = series.buckets;
-  const step = series.step_seconds * 1000;
   const MIB = 1024 * 1024;
-  // "2017-11-27T14:52:00.000Z": 14:52 by the minute, 11-27 14:00 by the hour, 11-27 by the day.
-  const [from, to] = { 60000: [11, 16], 3600000: [5, 16], 86400000: [5, 10] }[step];
-  const labels = buckets.map((b) => b.start.slice(from, to).replace("T", " "));
   const dark = window.matchMedia("(prefers-color-scheme: dark)");
   let charts = [];
+  // What the charts show: the page's series, or the latest the Follow button fetched.
+  let buckets, step, labels, specs;
 
-  const pick = (f) => buckets.map((b) => f(b));
-  const mib = (v) => (v === null ? null : v / MIB);
-  const specs = {
-    calls: {
-      type: "bar",
-      stacked: true,
-      sets: ["success", "error", "timeout", "cancelled"].map((s) => ({
-        label: s,
-        data: pick((b) => b.by_status[s]),
-      })),
-    },
-    failed: {
-      sets: [
-        {
-          label: "failed %",
-          data: pick((b) => (b.failed_share === null ? null : b.failed_share * 100)),
-        },
-      ],
-    },
-    duration: {
-      sets: ["p50", "p95", "p99"].map((q) => ({ label: q, data: pick((b) => b.duration_seconds[q]) })),
-    },
-    memory: {
-      sets: [
-        ...["p50", "p95", "max"].map((q) => ({ label: q, data: pick((b) => mib(b.peak_mem_usage[q])) })),
-        { label: "limit", data: pick((b) => mib(b.mem_limit)), dashed: true },
-      ],
-    },
-    cpu: {
-      sets: ["p50", "p95", "max"].map((q) => ({ label: q, data: pick((b) => b.peak_cpu_total[q]) })),
-    },
-  };
+  function load(series) {
+    buckets = series.buckets;
+    step = series.step_seconds * 1000;
+    // "2017-11-27T14:52:00.000Z": 14:52 by the minute, 11-27 14:00 by the hour, 11-27 by the day.
+    const [from, to] = { 60000: [11, 16], 3600000: [5, 16], 86400000: [5, 10] }[step];
+    labels = buckets.map((b) => b.start.slice(from, to).replace("T", " "));
+    const pick = (f) => buckets.map((b) => f(b));
+    const mib = (v) => (v === null ? null : v / MIB);
+    specs = {
+      calls: {
+        type: "bar",
+        stacked: true,
+        sets: ["success", "error", "timeout", "cancelled"].map((s) => ({
+          label: s,
+          data: pick((b) => b.by_status[s]),
+        })),
+      },
+      failed: {
+        sets: [
+          {
+            label: "failed %",
+            data: pick((b) => (b.failed_share === null ? null : b.failed_share * 100)),
+          },
+        ],
+      },
+      duration: {
+        sets: ["p50", "p95", "p99"].map((q) => ({ label: q, data: pick((b) => b.duration_seconds[q]) })),
+      },
+      memory: {
+        sets: [
+          ...["p50", "p95", "max"].map((q) => ({ label: q, data: pick((b) => mib(b.peak_mem_usage[q])) })),
+          { label: "limit", data: pick((b) => mib(b.mem_limit)), dashed: true },
+        ],
+      },
+      cpu: {
+        sets: ["p50", "p95", "max"].map((q) => ({ label: q, data: pick((b) => b.peak_cpu_total[q]) })),
+      },
+    };
+  }
 
   function config(spec, colors) {
     return {
@@ -131,9 +134,30 @@
     });
   }
 
+  // Followed: the new numbers into the charts drawn, which keep their drag handlers.
+  function refresh() {
+    Object.values(specs).forEach((spec, n) => {
+      charts[n].data.labels = labels;
+      charts[n].data.datasets.forEach((set, i) => {
+        set.data = spec.sets[i].data;
+      });
+      charts[n].update();
+    });
+  }
+
   // The panels hold nothing but charts, so they show only once there are charts to draw.
   document.getElementById("charts-off").hidden = true;
   holder.hidden = false;
+  load(JSON.parse(document.getElementById("trend-data").textContent));
   draw();
   dark.addEventListener("change", draw);
+
+  // Follow (live.js): the same window, ending now, from GET /v1/apps/{app}/trends.
+  const follow = document.getElementById("trend-follow");
+  if (follow && typeof window.fnwebFollow === "function") {
+    window.fnwebFollow(follow, Number(follow.dataset.interval), async () => {
+      load(await window.fnwebFetchJSON(follow.dataset.url));
+      refresh();
+    });
+  }
 })();

@@ -71,5 +71,5 @@ def test_it_answers_every_request_as_its_schema_says(live_server, token, tmp_pat
         capture_output=True, text=True, timeout=400, cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "Tested: 10" in result.stdout
+    assert "Tested: 11" in result.stdout
     assert "No issues found" in result.stdout
