@@ -14,6 +14,7 @@ from calls.stats import (
     counter_total,
     describe,
     dump_points,
+    go_order,
     load_points,
     parse_points,
     percentile,
@@ -88,6 +89,40 @@ def test_it_ends_when_all_points_share_a_nanosecond_window():
     assert reduced[-1] == (START + 99, {"x": 298})
 
 
+def fn_decimate(points, max_points=240):
+    """Fn's Decimate as Fn wrote it, window by window through average(): the oracle for
+    reduce_points, which averages by running totals."""
+    start = points[0][0]
+    window = max((points[-1][0] - start) // max_points, 1)
+    reduced, window_end, first = [], start + window, 0
+    while first < len(points):
+        end = len(points) if len(reduced) == max_points - 1 else first
+        while end < len(points) and points[end][0] <= window_end:
+            end += 1
+        if end > first:
+            reduced.append(average(points[first:end]))
+        window_end += window
+        first = end
+    return reduced
+
+
+@pytest.mark.parametrize("count", [241, 600, 3601])
+@pytest.mark.parametrize("gaps", [False, True])
+@pytest.mark.parametrize("same_metrics", [True, False])
+def test_it_reduces_exactly_as_averaging_window_by_window(count, gaps, same_metrics):
+    rng = random.Random(count)
+    spread = 10**9 if gaps else 10**13  # clustered times leave windows empty
+    points = []
+    for _ in range(count):
+        metrics = {"a": rng.randrange(MAX_METRIC), "b": rng.randrange(100)}
+        if not same_metrics and rng.random() < 0.1:
+            del metrics["b"]
+        ns = START + rng.randrange(10) * 10**13 * gaps + rng.randrange(spread)
+        points.append((ns, metrics))
+    points.sort(key=lambda point: point[0])
+    assert reduce_points(points) == fn_decimate(points)
+
+
 def test_it_averages_a_metric_over_the_points_that_carry_it():
     ns, metrics = average([(0, {"a": 10, "b": 4}), (2, {"a": 20})])
     assert metrics == {"a": 15, "b": 4}
@@ -131,12 +166,28 @@ def test_it_sorts_unsorted_points_instead_of_rejecting_them():
         ([{"timestamp": "2017-11-27T14:52:53Z", "metrics": []}], "stats[0].metrics must be"),
         ([{"timestamp": "2017-11-27T14:52:53Z", "values": {}}], "stats[0].values is not a"),
         ([raw_point(**{"a\x00": 1})], "stats[0].metrics name must not contain NUL characters"),
+        # Values are checked after the loop, yet the first point at fault is the one named.
+        ([raw_point(a=1), raw_point(a=1), raw_point(a=-1)], "stats[2].metrics.a must be"),
+        ([raw_point(a=-1), {"timestamp": 5, "metrics": {}}], "stats[0].metrics.a must be"),
+        ([raw_point(a=-1), raw_point(**{"b\x00": 1})], "stats[0].metrics.a must be"),
     ],
 )
 def test_it_rejects_bad_points_naming_point_and_key(stats, message):
     with pytest.raises(StatsError) as error:
         parse_points(stats)
     assert message in str(error.value)
+
+
+def test_it_puts_stored_points_in_gos_order_and_leaves_ordered_ones_alone():
+    ordered = [{"timestamp": "t", "metrics": {"a": 1, "b": 2}}]
+    assert go_order(ordered) is ordered
+    for unordered in (
+        [*ordered, {"timestamp": "u", "metrics": {"b": 2, "a": 1}}],
+        [{"metrics": {"a": 1, "b": 2}, "timestamp": "t"}],
+    ):
+        result = go_order(unordered)
+        assert [list(point) for point in result] == [["timestamp", "metrics"]] * len(unordered)
+        assert [list(point["metrics"]) for point in result] == [["a", "b"]] * len(unordered)
 
 
 def test_it_keeps_unknown_metrics_and_the_largest_values():
