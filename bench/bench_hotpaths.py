@@ -5,7 +5,8 @@
 
 1. Ingest: two senders posting 50-call batches of calls with 600 raw points each (and again
    with 10 points) to gunicorn with production settings, against the floor: the same final
-   rows (reduced stats, peaks, logs) written by the database client's executemany.
+   rows (calls with reduced stats and peaks, logs, rollups) written by the database client's
+   executemany.
 2. Read one call with 240 points (GET /v1/apps/{app}/calls/{id}) with 8 keep-alive clients,
    against a bare WSGI app (bench/bare_wsgi.py) under the same gunicorn returning the row's
    stored stats text with one query; and a list page of 100 calls with stats the same way.
@@ -27,6 +28,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -164,39 +167,60 @@ def post_all(port: int, token: str, bodies: list[bytes], senders: int = 2) -> fl
 
 
 def floor_rate(bodies: list[bytes], prefix: str) -> float:
-    """Calls a second when the same final rows are written by executemany: the rows are made
-    (validated, reduced) before the clock starts."""
+    """Calls a second when the same final rows are written by executemany: the calls (stats
+    as the compact JSON fnweb stores, peaks), their logs, and each batch's rollup rows (one
+    per bucket, written whole: fnweb reads and merges them under a lock, which is its own
+    cost). The rows are made (validated, reduced, aggregated) before the clock starts."""
     from django.db import connection, transaction
 
+    from calls import rollups
     from calls.ingest import parse_batch
 
-    rows, logs = [], []
+    batches = []
     for body in bodies:
         data = json.loads(body)
         for call in data["calls"]:
             call["id"] = call["id"].replace("-", f"{prefix}-", 1)
-        batch = []
+        calls, logs, seen = [], [], []
         for incoming in parse_batch("bench", data, 500):
             call = incoming.call
-            stats = json.dumps(call.stats)
-            peak_cpu = max(p["metrics"]["cpu_total"] for p in call.stats)
-            peak_mem = max(p["metrics"]["mem_usage"] for p in call.stats)
+            call.peak_cpu_total = max(p["metrics"]["cpu_total"] for p in call.stats)
+            call.peak_mem_usage = max(p["metrics"]["mem_usage"] for p in call.stats)
             times = (call.created_at, call.started_at, call.completed_at)
-            batch.append((call.id, "bench", call.path, call.status, *times, "", stats,
-                          peak_cpu, peak_mem))  # fmt: skip
-        rows.append(batch)
-        logs.append([(row[0], "done\n") for row in batch])
+            calls.append((call.id, "bench", call.path, call.status, *times, "",
+                          orjson.dumps(call.stats).decode(), call.peak_cpu_total,
+                          call.peak_mem_usage))  # fmt: skip
+            logs.append((call.id, incoming.log))
+            seen.append(rollups.observe(call, incoming.points))
+        buckets = [
+            (*key, *partial.counts.values(), *map(orjson_text, partial.sketches.values()),
+             *partial.peaks.values())
+            for key, partial in rollups.aggregate(seen).items()
+        ]  # fmt: skip
+        batches.append((calls, logs, buckets))
     insert = (
         "INSERT INTO calls_call (id, app_name, path, status, created_at, started_at,"
         " completed_at, error, stats, peak_cpu_total, peak_mem_usage) VALUES"
         f" ({', '.join(['%s'] * 11)})"
     )
+    columns = ["app_name", "path", "step", "start", *rollups.FINISHED, *rollups.SKETCHES,
+               *rollups.PEAKS]  # fmt: skip
+    upsert = (
+        f"INSERT INTO calls_rollup ({', '.join(columns)}) VALUES ({', '.join(['%s'] * 16)})"
+        " ON CONFLICT (app_name, path, step, start) DO UPDATE SET "
+        + ", ".join(f"{name} = excluded.{name}" for name in columns[4:])
+    )
     start = time.monotonic()
-    for batch, batch_logs in zip(rows, logs, strict=True):
+    for calls, logs, buckets in batches:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(insert, batch)
-            cursor.executemany("INSERT INTO calls_calllog (id, text) VALUES (%s, %s)", batch_logs)
-    return sum(map(len, rows)) / (time.monotonic() - start)
+            cursor.executemany(insert, calls)
+            cursor.executemany("INSERT INTO calls_calllog (id, text) VALUES (%s, %s)", logs)
+            cursor.executemany(upsert, buckets)
+    return sum(len(calls) for calls, _, _ in batches) / (time.monotonic() - start)
+
+
+def orjson_text(value: object) -> str:
+    return orjson.dumps(value).decode()
 
 
 def main() -> None:

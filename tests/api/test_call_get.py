@@ -109,7 +109,8 @@ def test_it_serves_stats_byte_for_byte_however_they_were_stored(client, make_cal
     body = json.loads(served[0])
     assert list(body["call"]) == [*FN_ORDER, "stats"]
     assert body["call"]["stats"] == dump_points(POINTS)
-    assert b"\\u2028" in served[0] and "\u2028".encode() not in served[0]
+    assert b"\\u2028" in served[0]
+    assert "\u2028".encode() not in served[0]
     # As the standard library wrote the column before stats were stored compact.
     older = json.dumps(dump_points(POINTS))
     assert older.startswith('[{"timestamp": "')
