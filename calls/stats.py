@@ -7,7 +7,7 @@ No Django here: numbers in, numbers out.
 """
 
 from bisect import bisect_right
-from itertools import accumulate, chain, islice, pairwise, repeat
+from itertools import accumulate, chain, pairwise, repeat
 from operator import floordiv, itemgetter, sub
 
 from calls.fntime import NS_PER_SECOND, format_timestamp, parse_timestamp
@@ -199,7 +199,7 @@ def average_windows(
         total = list(accumulate(map(itemgetter(key), all_metrics), initial=0)).__getitem__
         means.append(map(floordiv, map(sub, map(total, ends), map(total, firsts)), sizes))
     # Fn's mean time: each time divided by the count, then summed (not the sum divided).
-    times_of = (islice(times, first, end) for first, end in windows)
+    times_of = (times[first:end] for first, end in windows)
     mean_times = [
         sum(map(floordiv, some, repeat(n))) for some, n in zip(times_of, sizes, strict=True)
     ]
