@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 from calls.fntime import NS_PER_SECOND, to_ns
 from calls.ids import new_id
 from calls.models import Call, CallLog
-from calls.stats import MIB, Point, reduce_points
+from calls.reduction import reduce_points
+from calls.stats import MIB, Point
 
 # app -> path -> (typical seconds, longest seconds, memory limit MiB, working set MiB, cpu %)
 PROFILES = {

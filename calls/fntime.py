@@ -5,6 +5,7 @@ Python's datetime stops at microseconds, and Fn's stats reduction works in nanos
 exact times are integers of nanoseconds since the Unix epoch; datetimes are for the database.
 """
 
+import functools
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -19,6 +20,13 @@ _LAST_SECOND = (date(9999, 12, 31).toordinal() - _EPOCH_ORDINAL + 1) * 86_400 - 
 _RFC3339 = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?"
     r"([Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+)
+
+# A time in UTC to a whole minute, then its seconds and fraction: how samplers write (Go's
+# RFC3339Nano, Fn's three digits). The minute's nanoseconds are then worked out once, not per
+# point, since a call's points share a few minutes.
+_UTC_SECONDS = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}):([0-5][0-9])(?:\.([0-9]{1,9}))?[Zz]"
 )
 
 # The most days a retention cutoff reaches back: a century, so that "now minus that many
@@ -44,6 +52,18 @@ def parse_timestamp(text: str) -> int:
 
     Whole seconds are worked out from the date's ordinal in integers: datetime arithmetic
     would cost several times more, on a path that parses every stats point posted."""
+    if utc := _UTC_SECONDS.fullmatch(text):
+        minute, second, fraction = utc.groups()
+        try:
+            start = _minute_ns(minute)
+        except ValueError:
+            pass  # no such date or time of day: the full parse below names the text
+        else:
+            return start + int(second) * NS_PER_SECOND + int((fraction or "0").ljust(9, "0"))
+    return _parse_rfc3339(text)
+
+
+def _parse_rfc3339(text: str) -> int:
     match = _RFC3339.fullmatch(text)
     if not match:
         raise ValueError(f"{text!r} is not an RFC 3339 date-time with a time zone")
@@ -61,6 +81,12 @@ def parse_timestamp(text: str) -> int:
     return seconds * NS_PER_SECOND + int((fraction or "0").ljust(9, "0"))
 
 
+@functools.lru_cache(maxsize=4096)
+def _minute_ns(minute: str) -> int:
+    """Nanoseconds of a UTC minute written "YYYY-MM-DDTHH:MM"."""
+    return _parse_rfc3339(minute + ":00Z")
+
+
 GO_ZERO_TIME_NS = parse_timestamp(GO_ZERO_TIME)
 
 
@@ -68,15 +94,18 @@ def format_timestamp(ns: int) -> str:
     """Fn's wire format: RFC 3339 in UTC with exactly three fractional digits (truncated)."""
     seconds, fraction = divmod(ns, NS_PER_SECOND)
     days, seconds = divmod(seconds, 86_400)
-    day = date.fromordinal(days + _EPOCH_ORDINAL)
     hour, seconds = divmod(seconds, 3600)
     minute, second = divmod(seconds, 60)
-    # Spelled out rather than strftime's %Y, which drops the leading zeros of years before
-    # 1000 on glibc.
-    return (
-        f"{day.year:04d}-{day.month:02d}-{day.day:02d}"
-        f"T{hour:02d}:{minute:02d}:{second:02d}.{fraction // 1_000_000:03d}Z"
-    )
+    return f"{_day(days)}T{hour:02d}:{minute:02d}:{second:02d}.{fraction // 1_000_000:03d}Z"
+
+
+@functools.lru_cache(maxsize=1024)
+def _day(days: int) -> str:
+    """The date `days` after 1970-01-01, worked out once per day (a call's points share one).
+    Spelled out rather than strftime's %Y, which drops the leading zeros of years before 1000
+    on glibc."""
+    day = date.fromordinal(days + _EPOCH_ORDINAL)
+    return f"{day.year:04d}-{day.month:02d}-{day.day:02d}"
 
 
 def format_datetime(moment: datetime | None) -> str:

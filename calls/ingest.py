@@ -11,7 +11,8 @@ from calls import metrics
 from calls.fntime import GO_ZERO_TIME_NS, from_ns, parse_timestamp
 from calls.ids import new_id
 from calls.models import App, Call
-from calls.stats import StatsError, parse_points, reduce_points
+from calls.reduction import reduce_points
+from calls.stats import StatsError, parse_points
 from calls.storing import Incoming, IngestError, store, store_each
 from calls.text import unstorable
 

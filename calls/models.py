@@ -5,10 +5,10 @@ from django.db import connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from calls.fields import PeakField, StatsField, keeps_key_order
+from calls.fields import PeakField, StatsField, stats_text, wire_json
 from calls.fntime import format_datetime
 from calls.retries import with_retries
-from calls.stats import Point, dump_points, go_order, load_points
+from calls.stats import Point, dump_points, load_points
 
 # What a row of a calls list shows; never `stats` or `error`, which can be large.
 LIST_COLUMNS = (
@@ -64,7 +64,9 @@ class CallQuerySet(models.QuerySet):
         return self.only(*LIST_COLUMNS)
 
     def for_api(self, with_stats: bool = True) -> "CallQuerySet":
-        return self.only(*FN_COLUMNS, "stats") if with_stats else self.only(*FN_COLUMNS)
+        # The stats as their stored text, which to_fn_json puts on the wire as it is.
+        calls = self.only(*FN_COLUMNS)
+        return calls.annotate(stats_text=stats_text()) if with_stats else calls
 
     def matching(
         self,
@@ -231,14 +233,9 @@ class Call(models.Model):
     def points(self) -> list[Point]:
         return load_points(self.stats)
 
-    def wire_stats(self) -> list[dict]:
-        """The stats as Fn's JSON has them: metric names sorted as Go's encoder sorts them.
-        They are stored sorted; only a database that reorders keys needs them sorted again."""
-        return self.stats if keeps_key_order() else go_order(self.stats)
-
     def to_fn_json(self, with_stats: bool = True) -> dict:
         """The call as Fn's server printed it: keys in Go's order, stats and error when set,
-        Go's zero time for a time never set."""
+        Go's zero time for a time never set. Of a call read by for_api(), written by orjson."""
         data = {
             "id": self.id,
             "status": self.status,
@@ -248,8 +245,8 @@ class Call(models.Model):
             "created_at": format_datetime(self.created_at),
             "started_at": format_datetime(self.started_at),
         }
-        if with_stats and self.stats:
-            data["stats"] = self.wire_stats()
+        if with_stats and (stats := wire_json(self.stats_text)) is not None:
+            data["stats"] = stats
         if self.error:
             data["error"] = self.error
         return data

@@ -1,4 +1,5 @@
-"""Pure numeric code for a call's stats histogram: validate, reduce to 240 points, summarize.
+"""Pure numeric code for a call's stats histogram: validate, store, summarize (reduced to 240
+points by `calls.reduction`).
 
 A histogram arrives as a list of points `{"timestamp": "<RFC 3339>", "metrics": {name: uint64}}`.
 Inside this module a point is a `(nanoseconds since the epoch, metrics)` tuple, because Fn's
@@ -6,7 +7,7 @@ reduction works in whole nanoseconds and Python's datetime stops at microseconds
 No Django here: numbers in, numbers out.
 """
 
-from itertools import pairwise
+from itertools import chain, pairwise
 from operator import itemgetter
 
 from calls.fntime import NS_PER_SECOND, format_timestamp, parse_timestamp
@@ -34,43 +35,38 @@ def parse_points(stats: object) -> list[Point]:
 
     Unsorted input is sorted, not rejected: senders merge samples from several sources.
     Written for speed (a call may bring thousands of points): each metric name is checked when
-    first met, and a point's values are checked together by C-level builtins; the slow path
-    that names the offending key runs only for a point that fails.
+    first met, and the values of every point are checked together by C-level builtins once
+    the loop is done; the slow paths that name the offending point run only when one fails,
+    so the first point at fault is named, whatever is wrong with it.
     """
     if not isinstance(stats, list):
         raise StatsError("stats must be a list of points")
     points = []
     names: set[str] = set()
     for index, point in enumerate(stats):
-        where = f"stats[{index}]"
         if type(point) is not dict or not point.keys() <= _POINT_FIELDS:
-            raise StatsError(point_shape_error(where, point))
+            raise refused(points, point_shape_error(f"stats[{index}]", point))
         try:
             ns = parse_timestamp(point["timestamp"])
         except (KeyError, TypeError, ValueError):
-            raise StatsError(point_shape_error(where, point)) from None
-        if ns < 0:
-            raise StatsError(f"{where}.timestamp is before 1970")
+            raise refused(points, point_shape_error(f"stats[{index}]", point)) from None
         metrics = point.get("metrics", {})
-        if type(metrics) is not dict:
-            raise StatsError(f"{where}.metrics must be an object of metric names to integers")
+        if ns < 0 or type(metrics) is not dict:
+            raise refused(points, point_error(f"stats[{index}]", ns))
         if not metrics.keys() <= names:
-            check_names(where, metrics.keys() - names)
+            check_values(points)
+            check_names(f"stats[{index}]", metrics.keys() - names)
             names.update(metrics)
             if len(names) > MAX_METRIC_NAMES:
                 raise StatsError(f"stats name more than {MAX_METRIC_NAMES} different metrics")
-        values = metrics.values()
-        # bool is an int subclass in Python, but true is not a byte count.
-        if values and not (
-            set(map(type, values)) == {int} and min(values) >= 0 and max(values) <= MAX_METRIC
-        ):
-            raise StatsError(value_error(where, metrics))
         points.append((ns, metrics))
-    points.sort(key=lambda point: point[0])
+    check_values(points)
+    points.sort(key=itemgetter(0))
     return points
 
 
 _POINT_FIELDS = {"timestamp", "metrics"}
+_GO_POINT = ("timestamp", "metrics")  # the order of a point's fields on Fn's wire
 
 
 def point_shape_error(where: str, point: object) -> str:
@@ -101,65 +97,35 @@ def check_names(where: str, new_names: set[str]) -> None:
             )
 
 
-def value_error(where: str, metrics: dict) -> str:
-    """The message for the first metric of a point whose value is not a uint64."""
-    for key, value in metrics.items():
-        if type(value) is not int or not 0 <= value <= MAX_METRIC:
-            return f"{where}.metrics.{key} must be an integer from 0 to {MAX_METRIC}, got {value!r}"
-    raise AssertionError(f"{where} has valid metrics")
+def point_error(where: str, ns: int) -> str:
+    """What is wrong with a point whose time is before 1970 or whose metrics are no object."""
+    if ns < 0:
+        return f"{where}.timestamp is before 1970"
+    return f"{where}.metrics must be an object of metric names to integers"
 
 
-def average(points: list[Point]) -> Point:
-    """Collapse points into one, as Fn's `average` does: mean time, truncating integer means.
+def refused(points: list[Point], message: str) -> StatsError:
+    """The error for the point after `points`, unless one of those has a bad value."""
+    check_values(points)
+    return StatsError(message)
 
-    One deliberate difference: a metric missing from some points is averaged over the points
-    that have it (Fn counted it as 0 there), because a missing sample is unknown, not zero.
-    """
-    if len(points) == 1:
-        return points[0]
-    n = len(points)
-    ns = sum(t // n for t, _ in points)
-    all_metrics = [metrics for _, metrics in points]
-    keys = all_metrics[0].keys()
-    if all(metrics.keys() == keys for metrics in all_metrics):  # the usual case, in C
-        return ns, {key: sum(map(itemgetter(key), all_metrics)) // n for key in keys}
-    sums: dict[str, int] = {}
-    counts: dict[str, int] = {}
-    for metrics in all_metrics:
+
+def check_values(points: list[Point]) -> None:
+    """Every value is a uint64: checked over all points at once by C-level builtins, and
+    point by point only to name the first one at fault. bool is an int subclass in Python,
+    but true is not a byte count."""
+    values = list(chain.from_iterable(metrics.values() for _, metrics in points))
+    if not values or (
+        set(map(type, values)) == {int} and min(values) >= 0 and max(values) <= MAX_METRIC
+    ):
+        return
+    for index, (_, metrics) in enumerate(points):
         for key, value in metrics.items():
-            sums[key] = sums.get(key, 0) + value
-            counts[key] = counts.get(key, 0) + 1
-    return ns, {key: sums[key] // counts[key] for key in sums}
-
-
-def reduce_points(points: list[Point], max_points: int = MAX_POINTS) -> list[Point]:
-    """Fn's `Decimate`: average sorted points into time windows so at most max_points remain.
-
-    The window is (last - first) / max_points in whole nanoseconds (a float window changes
-    Fn's figures). Empty windows produce nothing, so a call with a long pause keeps fewer
-    points; once max_points - 1 points exist the last window takes every remaining point.
-    """
-    if len(points) <= max_points:
-        return list(points)
-    if max_points <= 0:
-        return []
-    start = points[0][0]
-    # At least 1 ns: Fn's loop never ended when all points fell within 240 ns of each other.
-    window = max((points[-1][0] - start) // max_points, 1)
-    reduced: list[Point] = []
-    window_end = start + window
-    first = 0
-    while first < len(points):
-        end = first
-        if len(reduced) == max_points - 1:
-            end = len(points)
-        while end < len(points) and points[end][0] <= window_end:
-            end += 1
-        if end > first:
-            reduced.append(average(points[first:end]))
-        window_end += window
-        first = end
-    return reduced
+            if type(value) is not int or not 0 <= value <= MAX_METRIC:
+                raise StatsError(
+                    f"stats[{index}].metrics.{key} must be an integer from 0 to {MAX_METRIC},"
+                    f" got {value!r}"
+                )
 
 
 def dump_points(points: list[Point]) -> list[dict]:
@@ -171,7 +137,12 @@ def dump_points(points: list[Point]) -> list[dict]:
 
 
 def go_order(stored: list[dict]) -> list[dict]:
-    """Stored points with their metric names sorted, as Go's encoder writes a map."""
+    """Stored points with their metric names sorted, as Go's encoder writes a map: the points
+    as they are when they already are (dump_points writes them so), found by comparing the
+    few distinct orders of names a histogram has rather than sorting every point again."""
+    shapes = {(*point, *point["metrics"]) for point in stored}
+    if all(shape[:2] == _GO_POINT and list(shape[2:]) == sorted(shape[2:]) for shape in shapes):
+        return stored
     return [
         {"timestamp": point["timestamp"], "metrics": dict(sorted(point["metrics"].items()))}
         for point in stored

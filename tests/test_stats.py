@@ -1,102 +1,28 @@
-"""calls/stats.py on its own: validation, Fn's reduction and its figures, summaries."""
-
-import itertools
-import random
+"""calls/stats.py on its own: validation, the stored form, summaries."""
 
 import pytest
 
 from calls.fntime import NS_PER_SECOND, format_timestamp, parse_timestamp
+from calls.reduction import reduce_points
 from calls.stats import (
     MAX_METRIC,
     StatsError,
-    average,
     counter_rates,
     counter_total,
     describe,
     dump_points,
+    go_order,
     load_points,
     parse_points,
     percentile,
-    reduce_points,
     summarize,
 )
 
 START = parse_timestamp("2016-08-11T00:00:00Z")
 
 
-def one_second_points(count, start=START, gap_at=None, gap_seconds=0):
-    """Fn's TestDecimate input: points one second apart, optionally with a jump."""
-    points = []
-    for i in range(count):
-        ns = start + i * NS_PER_SECOND
-        if gap_at is not None and i >= gap_at:
-            ns += gap_seconds * NS_PER_SECOND
-        points.append((ns, {"x": i}))
-    return points
-
-
 def raw_point(timestamp="2017-11-27T14:52:53.123Z", **metrics):
     return {"timestamp": timestamp, "metrics": metrics}
-
-
-# Fn's own figures (TestAverage, TestDecimate).
-
-
-def test_it_averages_like_fn():
-    points = [(START + i * 60 * NS_PER_SECOND, {"x": i}) for i in range(10)]
-    ns, metrics = average(points)
-    assert metrics == {"x": 4}
-    assert ns == 1470873870 * NS_PER_SECOND
-
-
-@pytest.mark.parametrize("count", [480, 700, 300])
-def test_it_reduces_to_240_points_like_fn(count):
-    assert len(reduce_points(one_second_points(count))) == 240
-
-
-def test_it_drops_empty_windows_like_fn():
-    points = one_second_points(300, gap_at=150, gap_seconds=20 * 60)
-    assert len(reduce_points(points)) == 49
-
-
-def test_it_keeps_short_histograms_unchanged():
-    points = one_second_points(240)
-    assert reduce_points(points) == points
-
-
-def test_it_never_returns_more_than_240_points_for_any_length():
-    rng = random.Random(7)
-    for count in itertools.chain(range(0, 600), [1000, 3600, 10_000]):
-        points = sorted(
-            (START + rng.randrange(0, 4000) * NS_PER_SECOND, {"x": 1}) for _ in range(count)
-        )
-        reduced = reduce_points(points)
-        assert len(reduced) <= 240
-        if count <= 240:
-            assert reduced == points
-        times = [ns for ns, _ in reduced]
-        assert times == sorted(times)
-
-
-def test_it_ends_when_all_points_share_a_nanosecond_window():
-    # Fn's loop never finished here: 300 points within 100 ns make a zero-length window.
-    points = [(START + i // 3, {"x": i}) for i in range(300)]
-    reduced = reduce_points(points)
-    # 1 ns windows: the first takes the points at +0 and +1 ns, each later one three points.
-    assert len(reduced) == 99
-    assert reduced[0] == (START, {"x": 2})
-    assert reduced[-1] == (START + 99, {"x": 298})
-
-
-def test_it_averages_a_metric_over_the_points_that_carry_it():
-    ns, metrics = average([(0, {"a": 10, "b": 4}), (2, {"a": 20})])
-    assert metrics == {"a": 15, "b": 4}
-    assert ns == 1
-
-
-def test_it_averages_the_largest_values_without_overflow():
-    ns, metrics = average([(0, {"a": MAX_METRIC}), (10, {"a": MAX_METRIC})])
-    assert metrics == {"a": MAX_METRIC}
 
 
 # Validation.
@@ -131,12 +57,28 @@ def test_it_sorts_unsorted_points_instead_of_rejecting_them():
         ([{"timestamp": "2017-11-27T14:52:53Z", "metrics": []}], "stats[0].metrics must be"),
         ([{"timestamp": "2017-11-27T14:52:53Z", "values": {}}], "stats[0].values is not a"),
         ([raw_point(**{"a\x00": 1})], "stats[0].metrics name must not contain NUL characters"),
+        # Values are checked after the loop, yet the first point at fault is the one named.
+        ([raw_point(a=1), raw_point(a=1), raw_point(a=-1)], "stats[2].metrics.a must be"),
+        ([raw_point(a=-1), {"timestamp": 5, "metrics": {}}], "stats[0].metrics.a must be"),
+        ([raw_point(a=-1), raw_point(**{"b\x00": 1})], "stats[0].metrics.a must be"),
     ],
 )
 def test_it_rejects_bad_points_naming_point_and_key(stats, message):
     with pytest.raises(StatsError) as error:
         parse_points(stats)
     assert message in str(error.value)
+
+
+def test_it_puts_stored_points_in_gos_order_and_leaves_ordered_ones_alone():
+    ordered = [{"timestamp": "t", "metrics": {"a": 1, "b": 2}}]
+    assert go_order(ordered) is ordered
+    for unordered in (
+        [*ordered, {"timestamp": "u", "metrics": {"b": 2, "a": 1}}],
+        [{"metrics": {"a": 1, "b": 2}, "timestamp": "t"}],
+    ):
+        result = go_order(unordered)
+        assert [list(point) for point in result] == [["timestamp", "metrics"]] * len(unordered)
+        assert [list(point["metrics"]) for point in result] == [["a", "b"]] * len(unordered)
 
 
 def test_it_keeps_unknown_metrics_and_the_largest_values():

@@ -64,7 +64,8 @@ def origin_ns(points: list[Point], started_at: datetime | None) -> int:
 def line(points: list[Point], key: str, group: Group, zero: int) -> list[list[float]]:
     """[seconds since zero, value in the group's unit] per point."""
     values = counter_rates(points, key) if group.rates else series(points, key)
-    return [[(ns - zero) / NS_PER_SECOND, value / group.scale] for ns, value in values]
+    scale = group.scale
+    return [[(ns - zero) / NS_PER_SECOND, value / scale] for ns, value in values]
 
 
 def figures(summary: dict, key: str, group: Group) -> dict[str, float] | None:

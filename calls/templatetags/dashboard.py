@@ -1,15 +1,19 @@
-"""Human units for the dashboard's templates, and the Chart.js script tag."""
+"""Human units for the dashboard's templates, the Chart.js script tag and its data."""
 
 from datetime import UTC, datetime, timedelta
 
+import orjson
 from django import template
 from django.conf import settings
 from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from calls.stats import MIB
 
 register = template.Library()
 
+# What json_script escapes, so that no text in the data can close the <script> element.
+SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 DASH = "–"
 NBSP = "\u00a0"
 
@@ -88,3 +92,13 @@ def chartjs_script() -> str:
             settings.CHARTJS_INTEGRITY,
         )
     return format_html('<script src="{}" defer></script>', settings.CHARTJS_URL)
+
+
+@register.filter
+def chart_json(value: object, element_id: str) -> SafeString:
+    """Django's json_script written by orjson: a call's charts hold thousands of floats, which
+    the standard library took most of the call page's time to write."""
+    text = orjson.dumps(value).decode().translate(SCRIPT_ESCAPES)
+    return format_html(
+        '<script id="{}" type="application/json">{}</script>', element_id, mark_safe(text)
+    )

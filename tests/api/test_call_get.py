@@ -1,11 +1,20 @@
 """GET /v1/apps/{app}/calls/{call}: Fn's TestCallGet, and the call's summaries."""
 
-import pytest
+import json
 
-from calls.fntime import NS_PER_SECOND
+import orjson
+import pytest
+from django.db import connection
+
+from calls.fields import COMPACT_START, keeps_key_order, stats_text
+from calls.fntime import NS_PER_SECOND, parse_timestamp
+from calls.models import Call
 from calls.stats import dump_points
 
 pytestmark = pytest.mark.django_db
+
+START_NS = parse_timestamp("2017-11-27T14:52:53.123Z")
+FN_ORDER = ["id", "status", "app_name", "path", "completed_at", "created_at", "started_at"]
 
 
 def test_it_loads_a_call(client, make_call):
@@ -66,3 +75,51 @@ def test_it_summarizes_a_call_without_stats_as_empty(client, make_call):
     call = make_call()
     assert client.get(f"/v1/apps/myapp/calls/{call.id}/stats").json()["summary"] == {}
     assert client.get("/v1/apps/myapp/calls/nope/stats").status_code == 404
+
+
+# Stats stored as compact JSON are served as stored; older rows (the standard library's
+# spaces and \u escapes) and PostgreSQL's jsonb are decoded and written again. Each is the same
+# bytes on the wire.
+
+POINTS = [
+    (START_NS + i * NS_PER_SECOND, {"zeta": i, "cpu_total": 2**64 - 1, "mé\u2028tric": 3})
+    for i in range(3)
+]
+
+
+def wire(client, call) -> tuple[bytes, bytes]:
+    one = client.get(f"/v1/apps/myapp/calls/{call.id}")
+    listed = client.get("/v1/apps/myapp/calls")
+    assert one.status_code == listed.status_code == 200
+    return one.content, listed.content
+
+
+def test_it_stores_stats_as_the_compact_json_the_wire_carries(make_call):
+    call = make_call(stats=dump_points(POINTS))
+    text = Call.objects.annotate(text=stats_text()).values_list("text", flat=True).get()
+    if keeps_key_order():
+        assert text == orjson.dumps(dump_points(POINTS)).decode()
+        assert text.startswith(COMPACT_START)
+    assert json.loads(text) == call.stats
+
+
+def test_it_serves_stats_byte_for_byte_however_they_were_stored(client, make_call):
+    call = make_call(stats=dump_points(POINTS))
+    served = wire(client, call)
+    body = json.loads(served[0])
+    assert list(body["call"]) == [*FN_ORDER, "stats"]
+    assert body["call"]["stats"] == dump_points(POINTS)
+    assert b"\\u2028" in served[0]
+    assert "\u2028".encode() not in served[0]
+    # As the standard library wrote the column before stats were stored compact.
+    older = json.dumps(dump_points(POINTS))
+    assert older.startswith('[{"timestamp": "')
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE calls_call SET stats = %s WHERE id = %s", [older, call.id])
+    assert wire(client, call) == served
+
+
+def test_it_leaves_out_stats_a_call_has_none_of(client, make_call):
+    call = make_call(stats=[], error="boom")
+    body = json.loads(wire(client, call)[0])
+    assert list(body["call"]) == [*FN_ORDER, "error"]

@@ -11,7 +11,8 @@ from playwright.sync_api import sync_playwright
 
 from calls.demo import histogram
 from calls.fntime import NS_PER_SECOND
-from calls.stats import MIB, reduce_points
+from calls.reduction import reduce_points
+from calls.stats import MIB
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
