@@ -26,10 +26,12 @@ def run(*args) -> str:
 
 def test_it_rebuilds_what_ingest_kept(make_call):
     now = timezone.now()
+    # Minutes after midnight, so the calls span three days at whatever time the test runs.
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     for i in range(6):
         make_call(
             path=f"/p{i % 2}",
-            created=now - timedelta(days=i % 3, minutes=i),
+            created=midnight - timedelta(days=i % 3) + timedelta(minutes=i),
             status="error" if i == 3 else "success",
             metrics={"mem_usage": 2**20 * (i + 1), "mem_limit": 2**27, "cpu_total": i},
         )
