@@ -10,6 +10,7 @@ from django.http import QueryDict
 from calls.api.errors import FnError
 from calls.fntime import from_unix_seconds
 from calls.models import Call
+from calls.outliers import OutlierFilters
 from calls.text import unstorable
 
 DEFAULT_PER_PAGE = 30
@@ -68,7 +69,10 @@ class PageQuery(FnQuery):
         return min(int(text), MAX_PER_PAGE)
 
 
-class CallsQuery(PageQuery, TimeWindowQuery):
+class CallsQuery(OutlierFilters, PageQuery, TimeWindowQuery):
+    """Fn's parameters, and fnweb's: status, stats and calls.outliers' sort and filters (with
+    a sort, the cursor is a sorted list's token; without, Fn's last id)."""
+
     path = text_field()
     # fnweb's: one status, several separated by commas, or "failed"; empty, like an empty
     # path, filters nothing
