@@ -3,6 +3,7 @@
 import importlib
 import re
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps as django_apps
@@ -251,7 +252,7 @@ def test_the_migration_fills_in_the_figures_of_calls_stored_before_it(make_call,
     calls = [make_call(metrics=memory, created=CREATED + timedelta(seconds=i)) for i in range(5)]
     unfinished = make_call(status="running", completed_at=None, metrics={"mem_usage": 1})
     Call.objects.update(duration_us=None, peak_mem_share=None)  # as the new columns start
-    migration.backfill(django_apps, None)
+    migration.backfill(django_apps, SimpleNamespace(connection=connection))
     figures = dict(Call.objects.values_list("pk", "duration_us"))
     assert [figures[call.pk] for call in calls] == [995_000] * 5  # make_call's run time
     assert figures[unfinished.pk] is None
