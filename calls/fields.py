@@ -1,5 +1,5 @@
 """The columns of a call that are more than a value: stats read fast and stored in Go's order,
-and peaks derived from them on every write."""
+and the figures derived from the row on every write (peaks, memory share, run time)."""
 
 from datetime import datetime, timedelta
 
