@@ -1,11 +1,14 @@
 """The columns of a call that are more than a value: stats read fast and stored in Go's order,
-as the compact JSON Fn's wire carries, and peaks derived from them on every write."""
+as the compact JSON Fn's wire carries, and the figures derived from the row on every write
+(peaks, memory share, run time)."""
+
+from datetime import datetime, timedelta
 
 import orjson
 from django.db import connection, models
 from django.db.models.functions import Cast
 
-from calls.stats import go_order
+from calls.stats import go_order, peak_memory_share
 
 # How the text orjson writes for a call with points begins. Rows written before stats were
 # stored compact begin `[{"timestamp": "` (the standard library's spaces, and its \uXXXX for
@@ -74,22 +77,59 @@ def keeps_key_order() -> bool:
     return connection.vendor == "sqlite"
 
 
-class PeakField(models.FloatField):
-    """The largest value of one metric over the call's stats, worked out on every write
-    (save() and bulk_create() alike), so it never disagrees with the stats beside it.
-    A float, because metric values go up to 2^64 - 1, past what a BIGINT column holds."""
+class DerivedField:
+    """A column worked out from the rest of the row on every write: save(), bulk_create() and
+    storing's insert and replace all call pre_save(), so it never disagrees with what it is
+    derived from. Subclasses say how (`derive`); NULL where there is nothing to derive from."""
 
-    def __init__(self, *args, metric: str = "", **kwargs):
-        self.metric = metric
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **{"null": True, "blank": True, **kwargs})
 
     def deconstruct(self):
         # Migrations see the plain column: deriving its value is code, not schema.
         name, _, args, kwargs = super().deconstruct()
-        return name, "django.db.models.FloatField", args, kwargs
+        column = next(c for c in type(self).__mro__ if c.__module__ == models.Field.__module__)
+        return name, f"django.db.models.{column.__name__}", args, kwargs
 
-    def pre_save(self, model_instance: models.Model, add: bool) -> float | None:
-        values = (point["metrics"].get(self.metric) for point in model_instance.stats)
-        value = max((v for v in values if v is not None), default=None)
+    def derive(self, call):
+        raise NotImplementedError
+
+    def pre_save(self, model_instance: models.Model, add: bool):
+        value = self.derive(model_instance)
         setattr(model_instance, self.attname, value)
         return value
+
+
+class PeakField(DerivedField, models.FloatField):
+    """The largest value of one metric over the call's stats. A float, because metric values
+    go up to 2^64 - 1, past what a BIGINT column holds."""
+
+    def __init__(self, *args, metric: str = "", **kwargs):
+        self.metric = metric
+        super().__init__(*args, **kwargs)
+
+    def derive(self, call) -> float | None:
+        values = (point["metrics"].get(self.metric) for point in call.stats)
+        return max((v for v in values if v is not None), default=None)
+
+
+class MemoryShareField(DerivedField, models.FloatField):
+    """The call's peak memory as a percentage of its limit (stats.peak_memory_share), so lists
+    can filter and sort on it."""
+
+    def derive(self, call) -> float | None:
+        return peak_memory_share(point["metrics"] for point in call.stats)
+
+
+class MicrosecondsField(DerivedField, models.BigIntegerField):
+    """The call's run time (run_time) in whole microseconds, as precise as the times it
+    comes from, so lists can filter and sort on it; NULL until the call has finished."""
+
+    def derive(self, call) -> int | None:
+        duration = run_time(call.started_at, call.completed_at)
+        return None if duration is None else duration // timedelta(microseconds=1)
+
+
+def run_time(started_at: datetime | None, completed_at: datetime | None) -> timedelta | None:
+    """A call's run time, from start to completion; None for a call that has not finished."""
+    return completed_at - started_at if started_at and completed_at else None

@@ -5,7 +5,15 @@ from django.db import connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from calls.fields import PeakField, StatsField, stats_text, wire_json
+from calls.fields import (
+    MemoryShareField,
+    MicrosecondsField,
+    PeakField,
+    StatsField,
+    run_time,
+    stats_text,
+    wire_json,
+)
 from calls.fntime import format_datetime
 from calls.retries import with_retries
 from calls.stats import Point, dump_points, load_points
@@ -13,7 +21,7 @@ from calls.stats import Point, dump_points, load_points
 # What a row of a calls list shows; never `stats` or `error`, which can be large.
 LIST_COLUMNS = (
     "id", "app", "path", "status", "created_at", "started_at", "completed_at",
-    "peak_cpu_total", "peak_mem_usage",
+    "peak_cpu_total", "peak_mem_usage", "peak_mem_share",
 )  # fmt: skip
 # What Fn's JSON of a call holds, besides its stats; never the derived peaks.
 FN_COLUMNS = ("id", "app", "path", "status", "created_at", "started_at", "completed_at", "error")
@@ -180,6 +188,9 @@ class Call(models.Model):
     # So lists and percentiles never load the histogram.
     peak_cpu_total = PeakField(metric="cpu_total")
     peak_mem_usage = PeakField(metric="mem_usage")
+    # So lists filter and sort on them (calls.outliers).
+    peak_mem_share = MemoryShareField()
+    duration_us = MicrosecondsField()
 
     objects = CallQuerySet.as_manager()
 
@@ -195,6 +206,19 @@ class Call(models.Model):
             models.Index(fields=["status", "id"], name="call_status_id"),
             # The calls of one status in an app, by id: the call page's previous and next.
             models.Index(fields=["app", "status", "id"], name="call_app_status_id"),
+            # Sorted lists (calls.outliers), keyset on (figure, id), per app and per app and
+            # path. created_at lets a time filter be checked in the index; the path ones would
+            # pass MariaDB's 3,072-byte key limit with it.
+            models.Index(
+                fields=["app", "duration_us", "id", "created_at"], name="call_app_duration"
+            ),
+            models.Index(
+                fields=["app", "path", "duration_us", "id"], name="call_app_path_duration"
+            ),
+            models.Index(fields=["app", "peak_mem_usage", "id", "created_at"], name="call_app_mem"),
+            models.Index(fields=["app", "path", "peak_mem_usage", "id"], name="call_app_path_mem"),
+            models.Index(fields=["app", "peak_cpu_total", "id", "created_at"], name="call_app_cpu"),
+            models.Index(fields=["app", "path", "peak_cpu_total", "id"], name="call_app_path_cpu"),
         ]
 
     def __str__(self) -> str:
@@ -259,9 +283,7 @@ class Call(models.Model):
     @property
     def duration(self):
         """Run time from start to completion, or None for a call that has not finished."""
-        if self.started_at and self.completed_at:
-            return self.completed_at - self.started_at
-        return None
+        return run_time(self.started_at, self.completed_at)
 
 
 class CallLog(models.Model):

@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.db.models.functions import Cast
 
 from calls import sketch
-from calls.stats import Point, memory_share
+from calls.stats import Point, peak_memory_share
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
 STEPS = (MINUTE, HOUR, DAY)
@@ -143,7 +143,7 @@ def observe(call, points: list[Point]) -> Observation:
         created_at=call.created_at,
         duration=None if duration is None else duration.total_seconds(),
         peak_mem=call.peak_mem_usage,
-        mem_share=max((share for _, share in memory_share(points)), default=None),
+        mem_share=peak_memory_share(metrics for _, metrics in points),
         mem_limit=max(limits, default=None),
         peak_cpu=call.peak_cpu_total,
     )

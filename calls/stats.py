@@ -7,6 +7,7 @@ reduction works in whole nanoseconds and Python's datetime stops at microseconds
 No Django here: numbers in, numbers out.
 """
 
+from collections.abc import Iterable
 from itertools import chain, pairwise
 from operator import itemgetter
 
@@ -206,13 +207,22 @@ def counter_total(points: list[Point], key: str) -> int:
     return sum(v1 - v0 if v1 >= v0 else v1 for v0, v1 in pairwise(values))
 
 
+def share_of_limit(metrics: dict) -> float | None:
+    """mem_usage as a percentage of mem_limit, when a point carries both and a limit."""
+    if metrics.get("mem_limit") and "mem_usage" in metrics:
+        return metrics["mem_usage"] * 100 / metrics["mem_limit"]
+    return None
+
+
 def memory_share(points: list[Point]) -> list[tuple[int, float]]:
-    """mem_usage as a percentage of mem_limit, for points that carry both and a limit."""
-    return [
-        (ns, metrics["mem_usage"] * 100 / metrics["mem_limit"])
-        for ns, metrics in points
-        if metrics.get("mem_limit") and "mem_usage" in metrics
-    ]
+    """share_of_limit at each point that has one."""
+    return [(ns, share) for ns, metrics in points if (share := share_of_limit(metrics)) is not None]
+
+
+def peak_memory_share(metrics: Iterable[dict]) -> float | None:
+    """The largest share_of_limit over a call's points: the figure rollups and lists use."""
+    shares = (share_of_limit(point) for point in metrics)
+    return max((share for share in shares if share is not None), default=None)
 
 
 def summarize(points: list[Point]) -> dict[str, dict]:

@@ -1,13 +1,18 @@
 """The Call model on the real database of this run (SQLite, PostgreSQL or MariaDB)."""
 
+import importlib
+import re
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 
 from calls.fntime import NS_PER_SECOND, parse_timestamp
 from calls.ids import new_id
 from calls.models import App, Call, CallLog
+from calls.outliers import SORTS, Cursor, in_order
 from calls.stats import MAX_METRIC, dump_points, parse_points
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +54,30 @@ def test_it_derives_peaks_from_the_stats_on_every_write(make_call):
     assert stored.get(pk=saved.pk) == stored.get(pk="bulk") == (30, 9)
 
     saved.stats = []
+    saved.save()
+    assert stored.get(pk=saved.pk) == (None, None)
+
+
+def test_it_derives_run_time_and_memory_share_on_every_write(make_call):
+    stats = dump_points(
+        [
+            (0, {"mem_usage": 50, "mem_limit": 200}),  # 25 %
+            (NS_PER_SECOND, {"mem_usage": 90, "mem_limit": 120}),  # 75 %, the peak share
+            (2 * NS_PER_SECOND, {"mem_usage": 100}),  # no limit: no share
+        ]
+    )
+    started = CREATED + timedelta(seconds=1)
+    times = {"started_at": started, "completed_at": started + timedelta(seconds=2, microseconds=7)}
+    derived = ("duration_us", "peak_mem_share")
+    saved = make_call(stats=stats, **times)
+    Call.objects.bulk_create(
+        [Call(id="bulk", app_id="myapp", path="/p", status="success", created_at=CREATED,
+              stats=stats, **times)]
+    )  # fmt: skip
+    stored = Call.objects.values_list(*derived)
+    assert stored.get(pk=saved.pk) == stored.get(pk="bulk") == (2_000_007, 75)
+
+    saved.stats, saved.completed_at = [], None
     saved.save()
     assert stored.get(pk=saved.pk) == (None, None)
 
@@ -113,17 +142,31 @@ def many_calls(transactional_db):
     """Enough rows over several apps, paths and statuses for each planner to prefer an index.
     ANALYZE commits on MariaDB, so the tests using them cannot live inside a rolled-back
     transaction."""
-    App.objects.bulk_create([App(name=f"app{i}") for i in range(20)])
+    store_calls(4000, apps=20, paths=7)
+
+
+def store_calls(count: int, apps: int, paths: int, figures=lambda i: {}) -> None:
+    """`count` calls, a second apart, spread over apps, paths and statuses, with the fields
+    `figures(i)` gives the i-th; then the database's statistics of them."""
+    App.objects.bulk_create([App(name=f"app{i}") for i in range(apps)])
     Call.objects.bulk_create(
-        Call(
-            id=new_id(at=CREATED + timedelta(seconds=i)),
-            app_id=f"app{i % 20}",
-            path=f"/path{i % 7}",
-            status=Call.Status.values[i % 3],
-            created_at=CREATED + timedelta(seconds=i),
-        )
-        for i in range(4000)
+        (
+            Call(
+                id=new_id(at=CREATED + timedelta(seconds=i)),
+                app_id=f"app{i % apps}",
+                path=f"/path{i % paths}",
+                status=Call.Status.values[i % 3],
+                created_at=CREATED + timedelta(seconds=i),
+                **figures(i),
+            )
+            for i in range(count)
+        ),
+        batch_size=2000,
     )
+    analyze()
+
+
+def analyze() -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "mysql":
             cursor.execute("ANALYZE TABLE calls_call")
@@ -134,7 +177,11 @@ def many_calls(transactional_db):
 
 @pytest.mark.usefixtures("many_calls")
 @pytest.mark.parametrize(
-    ("with_path", "index"), [(True, "call_app_path_id"), (False, "call_app_id")]
+    # With a path, PostgreSQL reads the ~20 calls it expects here through any index led by
+    # (app, path) and sorts them: the sorted lists' ones are as small while their figures
+    # are NULL, as these calls' are.
+    ("with_path", "index"),
+    [(True, "call_app_path_"), (False, "call_app_id")],
 )
 def test_it_lists_an_apps_calls_newest_first_through_an_index(with_path, index):
     calls = Call.objects.filter(
@@ -159,3 +206,56 @@ def test_it_finds_the_neighbours_of_a_call_of_the_same_status_through_an_index()
     ):
         plan = explain(neighbour)
         assert "call_app_status_id" in plan, plan
+
+
+@pytest.fixture
+def figured_calls(transactional_db):
+    """A few apps and paths with many calls each, most finished and with stats, so that a
+    page of 51 read in index order beats sorting the calls that match, as at any real size."""
+    store_calls(12000, apps=3, paths=2, figures=figures)
+
+
+def figures(i: int) -> dict:
+    """Run times up to a second (unfinished calls too, which have none) and peaks."""
+    return {
+        "started_at": CREATED + timedelta(seconds=i),
+        "completed_at": CREATED + timedelta(seconds=i, milliseconds=i % 997) if i % 5 else None,
+        "stats": dump_points([(0, {"cpu_total": i % 89, "mem_usage": i % 83})]),
+    }
+
+
+@pytest.mark.usefixtures("figured_calls")
+@pytest.mark.parametrize("sort", list(SORTS))
+@pytest.mark.parametrize(
+    ("with_path", "with_cursor"), [(False, False), (True, False), (True, True)]
+)
+def test_it_lists_an_apps_calls_largest_first_through_an_index(sort, with_path, with_cursor):
+    # As calls.outliers asks: (app[, path], figure, id), each page below the last one's figure.
+    calls = Call.objects.filter(app_id="app1", created_at__gt=CREATED + timedelta(minutes=5))
+    if with_path:
+        calls = calls.filter(path="/path1")
+    # Halfway down the figures (0-996 ms, 0-88 for the peaks).
+    middle = 500_000 if sort == "duration" else 40
+    cursor = Cursor(sort, middle, "01ZZ") if with_cursor else None
+    plan = explain(in_order(calls, sort, cursor)[:51])
+    name = {"duration": "duration", "peak_mem": "mem", "peak_cpu": "cpu"}[sort]
+    index = f"call_app_path_{name}" if with_path else f"call_app_{name}"
+    assert index in plan, plan
+    # Read in the index's order: no sort step over the rows found.
+    assert not re.search(r"Sort|filesort|TEMP B-TREE", plan), plan
+
+
+def test_the_migration_fills_in_the_figures_of_calls_stored_before_it(make_call, monkeypatch):
+    migration = importlib.import_module("calls.migrations.0008_outliers")
+    monkeypatch.setattr(migration, "BATCH", 2)  # several batches
+    memory = {"mem_usage": 30, "mem_limit": 60}
+    calls = [make_call(metrics=memory, created=CREATED + timedelta(seconds=i)) for i in range(5)]
+    unfinished = make_call(status="running", completed_at=None, metrics={"mem_usage": 1})
+    Call.objects.update(duration_us=None, peak_mem_share=None)  # as the new columns start
+    migration.backfill(django_apps, SimpleNamespace(connection=connection))
+    figures = dict(Call.objects.values_list("pk", "duration_us"))
+    assert [figures[call.pk] for call in calls] == [995_000] * 5  # make_call's run time
+    assert figures[unfinished.pk] is None
+    shares = dict(Call.objects.values_list("pk", "peak_mem_share"))
+    assert [shares[call.pk] for call in calls] == [50] * 5
+    assert shares[unfinished.pk] is None

@@ -14,6 +14,7 @@ from calls.stats import (
     go_order,
     load_points,
     parse_points,
+    peak_memory_share,
     percentile,
     summarize,
 )
@@ -169,3 +170,16 @@ def test_it_summarizes_every_metric():
 
 def test_it_summarizes_an_empty_histogram_as_nothing():
     assert summarize([]) == {}
+
+
+def test_the_peak_memory_share_is_the_largest_share_of_a_limit():
+    metrics = [
+        {"mem_usage": 50, "mem_limit": 200},
+        {"mem_usage": 90, "mem_limit": 120},
+        {"mem_usage": 500},  # no limit
+        {"mem_usage": 500, "mem_limit": 0},  # no limit either
+        {"mem_limit": 100},  # no usage
+    ]
+    assert peak_memory_share(metrics) == 75.0
+    assert peak_memory_share(metrics[2:]) is None
+    assert peak_memory_share([]) is None

@@ -10,6 +10,7 @@ from django.http import QueryDict
 from calls.api.errors import FnError
 from calls.fntime import from_unix_seconds
 from calls.models import Call
+from calls.outliers import OutlierFilters
 from calls.text import unstorable
 
 DEFAULT_PER_PAGE = 30
@@ -81,7 +82,10 @@ class CallFilterQuery(FnQuery):
             raise forms.ValidationError(Call.STATUS_FILTER_RULE) from None
 
 
-class CallsQuery(CallFilterQuery, PageQuery, TimeWindowQuery):
+class CallsQuery(OutlierFilters, CallFilterQuery, PageQuery, TimeWindowQuery):
+    """Fn's parameters, and fnweb's: status, stats and calls.outliers' sort and filters (with
+    a sort, the cursor is a sorted list's token; without, Fn's last id)."""
+
     stats = text_field()  # fnweb's: "false" leaves the histograms out
 
     def clean_stats(self) -> bool:

@@ -9,6 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 from calls.models import Call
+from calls.outliers import SORTS
 from calls.stats import MAX_METRIC
 
 
@@ -152,6 +153,29 @@ def fn_list_parameters() -> list[OpenApiParameter]:
     return [
         OpenApiParameter("cursor", str, description="next_cursor of the previous page"),
         OpenApiParameter("per_page", int, description="default 30, at most 100"),
+    ]
+
+
+def outlier_parameters() -> list[OpenApiParameter]:
+    """fnweb's sort and filters of a calls list (calls.outliers), as the dashboard names them."""
+    return [
+        OpenApiParameter(
+            "sort",
+            str,
+            enum=list(SORTS),
+            description="fnweb: largest first by run time, peak memory or peak CPU (calls "
+            "without that figure are left out); then `cursor` takes the sorted list's "
+            "next_cursor, an opaque token, and refuses one of another sort",
+        ),
+        OpenApiParameter(
+            "min_duration", str, description="fnweb: seconds (up to 6 decimals), run time >= it"
+        ),
+        OpenApiParameter(
+            "max_duration", str, description="fnweb: seconds (up to 6 decimals), run time < it"
+        ),
+        OpenApiParameter(
+            "min_mem_share", str, description="fnweb: percent, peak memory share of the limit >= it"
+        ),
     ]
 
 

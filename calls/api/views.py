@@ -14,7 +14,7 @@ from rest_framework import status
 from rest_framework.decorators import api_view, renderer_classes
 from rest_framework.response import Response
 
-from calls import ingest
+from calls import ingest, outliers
 from calls.api import schema
 from calls.api.errors import FnError
 from calls.api.params import AppsQuery, CallsQuery, TimeWindowQuery, app_cursor
@@ -75,6 +75,7 @@ def find_call(app: str, call_id: str, calls=Call.objects) -> Call:
             "separated by commas",
         ),
         OpenApiParameter("stats", bool, description="fnweb: false leaves the histograms out"),
+        *schema.outlier_parameters(),
     ],
     responses={200: schema.CallsWrapper, **schema.errors(400, 401, 403, 404)},
 )
@@ -95,13 +96,17 @@ def calls(request, app: str) -> Response:
     matching = Call.objects.filter(app_id=app).matching(
         query["path"], query["status"], query["from_time"], query["to_time"]
     )
-    page = list(matching.for_api(query["stats"]).newest_first(query["cursor"])[: query["per_page"]])
+    matching = outliers.narrowed(matching.for_api(query["stats"]), query)
+    sort = query["sort"]
+    page = list(outliers.in_order(matching, sort, query["cursor"])[: query["per_page"]])
     if not page:
         require_app(app)
     return Response(
         {
             "message": "Successfully listed calls",
-            "next_cursor": page[-1].id if len(page) == query["per_page"] else "",
+            "next_cursor": (
+                outliers.cursor_of(page[-1], sort) if len(page) == query["per_page"] else ""
+            ),
             "calls": [call.to_fn_json(query["stats"]) for call in page],
         }
     )

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from django import forms
 
 from calls.models import Call
+from calls.outliers import OutlierFilters
 from calls.trends import WINDOWS
 
 
@@ -37,7 +38,10 @@ class UtcDateTimeField(forms.DateTimeField):
         return moment
 
 
-class CallFilterForm(forms.Form):
+class CallFilterForm(OutlierFilters):
+    CURSORS = ("cursor", "after")
+    field_order = ["path", "status", "window", "since", "until", "sort"]
+
     path = forms.ChoiceField(required=False)
     status = forms.CharField(required=False, widget=forms.Select)
     window = forms.ChoiceField(
@@ -47,7 +51,8 @@ class CallFilterForm(forms.Form):
     )
     since = UtcDateTimeField(required=False, label="Created after (UTC)")
     until = UtcDateTimeField(required=False, label="Created before (UTC)")
-    # Keyset cursors: the id of the last row of the page before (older) or after (newer).
+    # Keyset cursors: the last row of the page before (older) or after (newer): its id, or a
+    # sorted list's token (calls.outliers).
     cursor = forms.CharField(required=False, widget=forms.HiddenInput)
     after = forms.CharField(required=False, widget=forms.HiddenInput)
 

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryD
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from calls import reports
+from calls import outliers, reports
 from calls.fntime import NS_PER_SECOND, format_timestamp
 from calls.models import App, Call, CallLog
 from calls.pages.charts import LETTERS, call_charts, compare_charts
@@ -72,17 +72,25 @@ def calls_list(request: HttpRequest, app: str) -> HttpResponse:
     now = timezone.now()
     since = form.created_after(now)
     calls = app_calls.matching(wanted["path"], wanted["status"], since, wanted["until"])
+    calls = outliers.narrowed(calls, wanted)
     # The first line of an error is all the list shows: read its start, not all of it.
     calls = calls.for_list().annotate(error_start=Substr("error", 1, ERROR_START))
-    page, newer, older = keyset_page(calls, wanted["cursor"], wanted["after"])
+    page, newer, older = keyset_page(calls, wanted["sort"], wanted["cursor"], wanted["after"])
     # Paths outlive purged calls: an empty page asks (one index lookup) whether any is left.
     context["has_calls"] = bool(page) or app_calls.exists()
     # The summaries cover the list's span, or the day before its end when it has no start.
     summary_since = since or (wanted["until"] or now) - WINDOWS[DEFAULT_WINDOW]
     summaries = reports.path_summaries(app_obj.name, summary_since, wanted["until"])
-    counted = counted_in(summaries, wanted["path"], wanted["status"])
+    # The summaries count no duration or memory share: with those bounds, only what was read.
+    narrowed = outliers.narrows(wanted)
+    counted = 0 if narrowed else counted_in(summaries, wanted["path"], wanted["status"])
     paged = bool(wanted["cursor"] or wanted["after"])
     one_page = not (paged or older)
+    # Exact when the summaries counted the same calls (the list has a start and no bound they
+    # cannot count) or it fits on one page; otherwise at least the summaries' count, or this
+    # page and one more call.
+    exact = bool(since) and not narrowed
+    matched = counted if exact else len(page) if one_page else max(counted, len(page) + 1)
     filters = request.GET.copy()
     for key in ("cursor", "after"):
         filters.pop(key, None)
@@ -91,13 +99,16 @@ def calls_list(request: HttpRequest, app: str) -> HttpResponse:
         "calls": page,
         "summaries": summaries,
         "summary_since": summary_since,
-        # Exact when the list has a start (the summaries counted the same calls) or fits on
-        # one page; otherwise at least the summaries' count, or this page and one more call.
-        "matched": counted if since else len(page) if one_page else max(counted, len(page) + 1),
-        "matched_exact": bool(since) or one_page,
+        "matched": matched,
+        "matched_exact": exact or one_page,
+        "narrowed": narrowed,
+        "sort": wanted["sort"],
         "filtered": any(filters.values()),
         "filters": filters.urlencode(),
         "window_picks": window_picks(filters),
+        "sort_picks": sort_picks(filters),
+        "sort_label": dict(form.fields["sort"].choices)[wanted["sort"]],
+        "show_share": wanted["sort"] == "peak_mem" or wanted["min_mem_share"] is not None,
         "newer": newer,
         "older": older,
         "paged": paged,
@@ -158,6 +169,18 @@ def window_picks(filters: QueryDict) -> list[tuple[str, str]]:
         if window:
             query["window"] = window
         picks.append((window, query.urlencode()))
+    return picks
+
+
+def sort_picks(filters: QueryDict) -> list[tuple[str, str, str]]:
+    """(sort, label, query string) for each order the list offers, with the same filters."""
+    picks = []
+    for sort, label in CallFilterForm.base_fields["sort"].choices:
+        query = filters.copy()
+        query.pop("sort", None)
+        if sort:
+            query["sort"] = sort
+        picks.append((sort, label, query.urlencode()))
     return picks
 
 
