@@ -10,7 +10,8 @@ what an hour costs, whatever the number of calls.
 2. Serves fnweb under gunicorn with production settings (DEBUG off, 2 workers) and times, as
    the median of 7 requests after a warm-up, the overview at 1h and 30d, the app's calls page
    (24h and 30d summaries), the trends page (with its heatmap and sizing), the trends, stats
-   and sizing endpoints at 1h and 30d, and the live poll with a cursor a minute and a month old.
+   and sizing endpoints and the slowest calls at 1h and 30d, and the live poll with a cursor
+   a minute and a month old.
    Targets: each under 0.25 s, and 30d / 1h under 1.5.
 3. Ingest throughput with rollups kept against without (rollups.record made a no-op), posting
    batches of 100 finished calls in this process. Target: >= 0.8.
@@ -60,7 +61,7 @@ PATHS = [f"/fn{n}" for n in range(6)]
 STATUSES = ["success"] * 90 + ["error"] * 6 + ["timeout"] * 3 + ["cancelled"]
 CALL_COLUMNS = (
     "id", "app_name", "path", "status", "created_at", "started_at", "completed_at", "error",
-    "stats", "peak_cpu_total", "peak_mem_usage",
+    "stats", "peak_cpu_total", "peak_mem_usage", "duration_us",
 )  # fmt: skip
 ROLLUP_COLUMNS = ("app_name", "path", "step", "start", *FINISHED, *SKETCHES, *PEAKS)
 PORT = 8742
@@ -109,9 +110,10 @@ def copy_calls(seen: list[Observation]) -> None:
         for o in seen:
             started = o.created_at + timedelta(milliseconds=5)
             completed = started + timedelta(seconds=o.duration)
+            run_us = (completed - started) // timedelta(microseconds=1)
             copy.write_row(
                 (new_id(at=o.created_at), o.app, o.path, o.status, o.created_at, started,
-                 completed, "", "[]", o.peak_cpu, o.peak_mem)
+                 completed, "", "[]", o.peak_cpu, o.peak_mem, run_us)
             )  # fmt: skip
 
 
@@ -191,6 +193,10 @@ def pages(now: datetime) -> list[tuple[str, float, float]]:
         "path trends page ?path=/fn1": (
             "/apps/app0/trends/?window=1h&path=/fn1",
             "/apps/app0/trends/?window=30d&path=/fn1",
+        ),
+        "slowest calls /apps/app0/calls/?sort=duration": (
+            "/apps/app0/calls/?sort=duration&window=1h",
+            "/apps/app0/calls/?sort=duration&window=30d",
         ),
         "GET /v1/apps/app0/trends": (
             "/v1/apps/app0/trends?window=1h",
