@@ -30,7 +30,6 @@ START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 # Written for people to look at after changing a page (not committed).
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
-PHONE = {"width": 390, "height": 844}
 
 # How many pixels of a canvas are close to a CSS colour: where a line was drawn.
 COUNT_PIXELS = """(canvas, variable) => {
