@@ -67,7 +67,8 @@ def delete_batch(calls: QuerySet[Call], after: str, size: int) -> tuple[int, str
 def delete_at_once(ids: QuerySet[Call], size: int) -> tuple[int, str | None]:
     """PostgreSQL: the calls, then their logs, in one statement. Ingest's order: it locks
     calls before it writes their logs, so a purge and an ingest never wait on each other in a
-    circle; the logs' key is checked at commit."""
+    circle. PostgreSQL runs the logs' DELETE, which nothing reads, once the query that reads the
+    calls' DELETE is done; the logs' key is checked at commit."""
     batch, params = ids.query.get_compiler(ids.db).as_sql()
     with connection.cursor() as cursor:
         cursor.execute(
