@@ -24,15 +24,17 @@ import threading
 import time
 from datetime import timedelta
 
-from bench_api import report, throwaway_database  # isort: skip (first: it sets Django up)
-from admin_data import analyze, copy_tables, drop_copies, raw_delete
-from django.db import connection, connections
-from django.test import Client
-from django.utils import timezone
+os.environ.setdefault("DATABASE_STATEMENT_TIMEOUT", "0")  # copying the tables takes minutes
 
-from calls.ids import new_id
-from calls.models import ApiToken, App, Call, CallLog
-from calls.retention import purge
+from bench_api import report, throwaway_database  # noqa: E402 isort: skip (sets Django up)
+from admin_data import analyze, copy_tables, drop_copies, raw_delete  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from calls.ids import new_id  # noqa: E402
+from calls.models import ApiToken, App, Call, CallLog  # noqa: E402
+from calls.retention import purge  # noqa: E402
 
 OLD_CALLS = int(os.environ.get("PURGE_CALLS", 1_000_000))
 BASELINE_SECONDS = 5
