@@ -1,8 +1,8 @@
 """Retention: deleting calls and their logs in short batches, as `purge_calls` and the admin do.
 
-A batch is the oldest ids first (fnweb's and Fn's ids grow with time), deleted from both tables
-without the ids travelling to Python and back: on PostgreSQL in one statement, elsewhere as a
-range of ids, one DELETE per table. Batches grow while they stay well under BATCH_SECONDS, so a
+A batch is a range of the oldest ids (fnweb's and Fn's ids grow with time), deleted from both
+tables without the ids travelling to Python and back: on PostgreSQL in one statement, elsewhere
+in one DELETE per table. Batches grow while they stay well under BATCH_SECONDS, so a
 big purge pays few commits while each transaction still holds its rows' locks only briefly.
 """
 
@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, sql
 
 from calls.models import Call, CallLog
 from calls.retries import Retry, with_retries
@@ -50,53 +50,57 @@ def purge(
 def delete_batch(calls: QuerySet[Call], after: str, size: int) -> tuple[int, str | None]:
     """Delete the first `size` of these calls with ids after `after`, and their logs, in one
     transaction (delete() would load every call, stats and all, to find its log). Returns the
-    calls deleted and the batch's last id, None when no call is left after it."""
-    ids = calls.filter(pk__gt=after).order_by("pk").values("id")
+    calls deleted and the batch's last id, None when no call is left after it.
+
+    The batch is a range of ids, its last one found first (one row, not the batch's ids), then
+    deleted from each table with a raw DELETE's shape: by the range, so that no plan reads a
+    table whole for a batch of it, as a join with a list of ids may."""
+    ids = calls.filter(pk__gt=after).order_by("pk").values("id")[:size]
+    first, params = ids.query.get_compiler(ids.db).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(id), COUNT(*) FROM ({first}) batch", params)
+        end, found = cursor.fetchone()
+    if end is None:
+        return 0, None
+    batch = calls.filter(pk__gt=after, pk__lte=end)
+    logs = CallLog.objects.filter(pk__gt=after, pk__lte=end)
     try:
         with transaction.atomic():
             if connection.vendor == "postgresql":
-                return delete_at_once(ids[:size], size)
-            return delete_range(calls, ids, after, size)
+                deleted = delete_at_once(batch, logs)
+            else:
+                # MariaDB checks the logs' key at once, not at commit, so there the logs go
+                # first, and a deadlock with an ingest is aborted and run again. SQLite lets
+                # one writer in at a time.
+                logs.filter(call__in=batch.values("pk"))._raw_delete(logs.db)
+                deleted = batch._raw_delete(batch.db)
     except IntegrityError as error:
         # A log an ingest wrote, for a call of the batch, after the batch's statement that
         # deletes logs began (a statement sees what was committed when it began): the logs'
         # key refuses the batch, which runs again and takes that log too.
         raise Retry from error
+    return deleted, end if found == size else None
 
 
-def delete_at_once(ids: QuerySet[Call], size: int) -> tuple[int, str | None]:
+def delete_at_once(calls: QuerySet[Call], logs: QuerySet[CallLog]) -> int:
     """PostgreSQL: the calls, then their logs, in one statement. Ingest's order: it locks
     calls before it writes their logs, so a purge and an ingest never wait on each other in a
     circle. PostgreSQL runs the logs' DELETE, which nothing reads, once the query that reads the
     calls' DELETE is done; the logs' key is checked at commit."""
-    batch, params = ids.query.get_compiler(ids.db).as_sql()
+    gone, gone_params = delete_sql(calls)
+    logs, logs_params = delete_sql(logs)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH batch AS ({batch}),"
-            " gone AS (DELETE FROM calls_call WHERE id IN (SELECT id FROM batch) RETURNING id),"
-            " logs AS (DELETE FROM calls_calllog WHERE id IN (SELECT id FROM gone))"
-            " SELECT (SELECT COUNT(*) FROM gone), (SELECT MAX(id) FROM batch),"
-            " (SELECT COUNT(*) FROM batch)",
-            params,
+            f"WITH gone AS ({gone} RETURNING id),"
+            f" logs AS ({logs} AND id IN (SELECT id FROM gone))"
+            " SELECT COUNT(*) FROM gone",
+            (*gone_params, *logs_params),
         )
-        deleted, last, found = cursor.fetchone()
-    return deleted, last if found == size else None
+        return cursor.fetchone()[0]
 
 
-def delete_range(
-    calls: QuerySet[Call], ids: QuerySet[Call], after: str, size: int
-) -> tuple[int, str | None]:
-    """MariaDB and SQLite: a range of ids, its last one found first (one row, not the batch's
-    ids), then one DELETE per table of a raw DELETE's shape. MariaDB checks the logs' key at
-    once, not at commit, so the logs go first, and a deadlock with an ingest is aborted and run
-    again. SQLite lets one writer in at a time."""
-    if end := next(iter(ids[size - 1 : size]), None):
-        last = end["id"]
-    elif end := ids.order_by("-pk").first():
-        last = None  # the last batch: up to the last call
-    else:
-        return 0, None
-    batch = calls.filter(pk__gt=after, pk__lte=end["id"])
-    logs = CallLog.objects.filter(pk__gt=after, pk__lte=end["id"], call__in=batch.values("pk"))
-    logs._raw_delete(logs.db)
-    return batch._raw_delete(batch.db), last
+def delete_sql(rows: QuerySet) -> tuple[str, tuple]:
+    """The DELETE of these rows, as QuerySet._raw_delete runs it."""
+    query = rows.query.clone()
+    query.__class__ = sql.DeleteQuery
+    return query.get_compiler(rows.db).as_sql()
