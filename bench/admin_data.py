@@ -1,18 +1,42 @@
 """A month of realistic calls for bench_admin.py, written as files that PostgreSQL's COPY and
-MariaDB's LOAD DATA read, far faster than inserting them row by row. Django is set up by
-bench_admin.py before this is imported."""
+MariaDB's LOAD DATA read, far faster than inserting them row by row; and the raw DELETE that
+bench_admin.py and bench_purge.py measure a purge against. Django is set up before this is
+imported."""
 
+import random
 import tempfile
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from django.db import connection
+import orjson
+from django.db import connection, transaction
 
+from calls.demo import histogram
 from calls.ids import new_id
 from calls.models import CallPath
+from calls.stats import MIB
 
 APPS = {app: [f"/{app}/{verb}" for verb in ("run", "resize", "sync", "notify")]
         for app in ("etl", "shop", "media", "reports", "auth")}  # fmt: skip
+
+
+def histograms(count: int) -> list[list[dict]]:
+    """`count` different histograms of Fn's nine metrics, a point a second for 1 to 30
+    seconds, drawn as the demo draws them; calls take them in turn (drawing one per call would
+    take most of the load's time)."""
+    rng = random.Random(14)
+    drawn = []
+    for n in range(count):
+        points = histogram(rng, 0, 1 + n * 7 % 30, 256 * MIB, 90 * MIB, 40, False)
+        drawn.append([metrics for _, metrics in points])
+    return drawn
+
+
+# Each histogram's points' metrics as stored JSON (names sorted), and its peak CPU and memory.
+HISTOGRAMS = histograms(997)
+POOL = [[orjson.dumps(dict(sorted(m.items()))).decode() for m in h] for h in HISTOGRAMS]
+PEAKS = [(max(m["cpu_total"] for m in h), max(m["mem_usage"] for m in h)) for h in HISTOGRAMS]
 CALL_COLUMNS = ("id", "app_name", "path", "status", "created_at", "started_at", "completed_at",
                 "error", "stats", "peak_cpu_total", "peak_mem_usage")  # fmt: skip
 
@@ -31,18 +55,17 @@ def rows(count: int, now: datetime, folder: Path) -> tuple[Path, Path]:
             app, path = pairs[i * 7 % len(pairs)]
             status, error = ("error", "exit status 1") if i % 20 == 3 else ("success", "")
             status = "timeout" if i % 50 == 7 else status
-            cpu, mem = 10 + i % 90, 1_000_000 + i % 5_000_000
-            stats = (
-                "["
-                + ", ".join(
-                    f'{{"timestamp": "{(created + timedelta(seconds=s)).isoformat()[:23]}Z",'
-                    f' "metrics": {{"cpu_total": {cpu - s}, "mem_usage": {mem - s}}}}}'
-                    for s in range(3)
-                )
-                + "]"
-            )
+            metrics = POOL[i % len(POOL)]
+            seconds = len(metrics)
+            at = int(created.timestamp())
+            stats = "[" + ",".join(
+                f'{{"timestamp":"{time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at + s))}.000Z",'
+                f'"metrics":{point}}}'
+                for s, point in enumerate(metrics)
+            ) + "]"
+            cpu, mem = PEAKS[i % len(POOL)]
             times = [(created + timedelta(milliseconds=ms)).strftime("%Y-%m-%d %H:%M:%S.%f")
-                     for ms in (0, 5, 250 + i % 2000)]  # fmt: skip
+                     for ms in (0, 5, 5 + seconds * 1000 - i % 900)]  # fmt: skip
             call_file.write("\t".join([call_id, app, path, status, *times, error, stats,
                                        str(cpu), str(mem)]) + "\n")  # fmt: skip
             log_file.write(f"{call_id}\tstarting {path}\\ndone in {i % 2000} ms\\n\n")
@@ -75,3 +98,53 @@ def load(count: int, now: datetime) -> None:
                             f" CHARACTER SET utf8mb4 ({', '.join(columns)})"
                         )
                     raw.commit()
+
+
+def analyze(*tables: str) -> None:
+    """What autovacuum and InnoDB's statistics do by themselves on a live table."""
+    with connection.cursor() as cursor:
+        for table in tables:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"VACUUM ANALYZE {table}")
+            else:
+                cursor.execute(f"ANALYZE TABLE {table}")
+                cursor.fetchall()
+
+
+def copy_tables() -> None:
+    """raw_calls_call and raw_calls_calllog: copies of both tables (PostgreSQL or MariaDB),
+    indexes, table options and the logs' foreign key included, analyzed."""
+    postgresql = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        for table in ("calls_call", "calls_calllog"):
+            like = f"(LIKE {table} INCLUDING ALL)" if postgresql else f"LIKE {table}"
+            cursor.execute(f"CREATE TABLE raw_{table} {like}")
+            cursor.execute(f"INSERT INTO raw_{table} SELECT * FROM {table}")
+        if not postgresql:
+            cursor.execute("SET foreign_key_checks = 0")  # the rows match: no table copy
+        cursor.execute("ALTER TABLE raw_calls_calllog ADD FOREIGN KEY (id)"
+                       " REFERENCES raw_calls_call (id)")  # fmt: skip
+        if not postgresql:
+            cursor.execute("SET foreign_key_checks = 1")
+    analyze("raw_calls_call", "raw_calls_calllog")
+
+
+def raw_delete(cutoff: datetime) -> None:
+    """On the copies: the calls created before `cutoff` and their logs, logs then calls, in
+    one transaction, as one would by hand."""
+    if connection.vendor == "postgresql":
+        logs = (
+            "DELETE FROM raw_calls_calllog"
+            " WHERE id IN (SELECT id FROM raw_calls_call WHERE created_at < %s)"
+        )
+    else:  # MariaDB runs an IN (subquery) of a DELETE once per log row
+        logs = ("DELETE raw_calls_calllog FROM raw_calls_calllog JOIN raw_calls_call USING (id)"
+                " WHERE raw_calls_call.created_at < %s")  # fmt: skip
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(logs, [cutoff])
+        cursor.execute("DELETE FROM raw_calls_call WHERE created_at < %s", [cutoff])
+
+
+def drop_copies() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE raw_calls_calllog, raw_calls_call")

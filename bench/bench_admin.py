@@ -13,7 +13,7 @@ logged in as a superuser. Then:
 
 1. Each admin view the issue lists: median of 5 requests, in ms.
 2. Storage per call: the calls and logs tables with their indexes.
-3. The nightly purge (calls over 29 days old, a day's worth) by `Call.objects.purge()`, as
+3. The nightly purge (calls over 29 days old, a day's worth) by `calls.retention.purge`, as
    `purge_calls` runs it, against a raw DELETE of the same rows (logs, then calls, in one
    transaction) on a copy of the tables made in the same database; and the latency of a list
    page and a one-call ingest during the purge against the same requests just before it.
@@ -41,7 +41,8 @@ ENV = {
     "ALLOWED_HOSTS": "127.0.0.1",
     "SECURE_SSL_REDIRECT": "false",
     "DATABASE_URL": SERVER._replace(path=f"/{NAME}").geturl(),
-    "BIND": "127.0.0.1:8097",
+    "BIND": os.environ.get("BIND", "127.0.0.1:8097"),  # another for a second run beside
+    "DATABASE_STATEMENT_TIMEOUT": "0",  # the load's COPY takes minutes
     "WEB_CONCURRENCY": "2",
 }
 os.environ.update(ENV)
@@ -52,30 +53,26 @@ import django  # noqa: E402
 
 django.setup()
 
-from admin_data import load  # noqa: E402
+import orjson  # noqa: E402
+from admin_data import HISTOGRAMS, analyze, copy_tables, drop_copies, load, raw_delete  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from calls.models import ApiToken, Call  # noqa: E402
+from calls.models import ApiToken, Call, CallLog  # noqa: E402
+from calls.retention import purge  # noqa: E402
 
 DEFAULT_SIZES = "1000000,10000000" if connection.vendor == "postgresql" else "1000000"
 SIZES = [int(n) for n in os.environ.get("ADMIN_CALLS", DEFAULT_SIZES).split(",")]
 BASE = f"http://{ENV['BIND']}"
 
 
-def analyze(*tables: str) -> None:
-    """What autovacuum and InnoDB's statistics do by themselves on a live table."""
-    with connection.cursor() as cursor:
-        for table in tables:
-            if connection.vendor == "postgresql":
-                cursor.execute(f"VACUUM ANALYZE {table}")
-            else:
-                cursor.execute(f"ANALYZE TABLE {table}")
-                cursor.fetchall()
+def mariadb() -> bool:
+    """Asked once the database exists: finding out connects."""
+    return connection.vendor == "mysql" and connection.mysql_is_mariadb
 
 
 def recreate_database(drop_only: bool = False) -> None:
@@ -94,6 +91,15 @@ def session_cookie() -> str:
                     BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend"})  # fmt: skip
     session.create()
     return f"sessionid={session.session_key}"
+
+
+def call_body(points: list[dict] = ()) -> bytes:
+    """An ingest of one call created now, with these metrics a second apart from then."""
+    now = timezone.now().replace(microsecond=0)
+    stats = [{"timestamp": (now + timedelta(seconds=s)).isoformat()[:19] + ".000Z", "metrics": m}
+             for s, m in enumerate(points)]  # fmt: skip
+    call = {"path": "/etl/run", "status": "success", "created_at": now.isoformat()[:19] + "Z"}
+    return orjson.dumps({"call": {**call, "stats": stats}})
 
 
 def fetch(path: str, cookie: str = "", body: bytes | None = None, token: str = "") -> str:
@@ -137,10 +143,8 @@ def latencies(token: str, cookie: str, stop: threading.Event, times: list) -> No
     """A list page and a one-call ingest in turn until stopped: (list s, ingest s) each."""
     while not stop.is_set():
         listed = timed(lambda: fetch("/admin/calls/call/?app__name__exact=etl", cookie))
-        created = timezone.now().isoformat()[:23] + "Z"
-        body = f'{{"call": {{"path": "/etl/run", "status": "success", "created_at": "{created}"}}}}'
         start = time.perf_counter()
-        fetch("/v1/apps/etl/calls", body=body.encode(), token=token)
+        fetch("/v1/apps/etl/calls", body=call_body(), token=token)
         times.append((listed, time.perf_counter() - start))
 
 
@@ -155,42 +159,6 @@ def during(action, token: str, cookie: str) -> tuple[list, float]:
         stop.set()
         thread.join()
     return times, took
-
-
-def raw_delete(cutoff: datetime) -> float:
-    """Seconds a raw DELETE of the calls before `cutoff` and their logs takes on a copy of
-    both tables (indexes and the logs' foreign key included), logs then calls, one transaction."""
-    with connection.cursor() as cursor:
-        for table in ("calls_call", "calls_calllog"):
-            postgresql = connection.vendor == "postgresql"
-            like = f"(LIKE {table} INCLUDING ALL)" if postgresql else f"LIKE {table}"
-            cursor.execute(f"CREATE TABLE raw_{table} {like}")
-            cursor.execute(f"INSERT INTO raw_{table} SELECT * FROM {table}")
-        if connection.vendor == "mysql":
-            cursor.execute("SET foreign_key_checks = 0")  # the rows match: no table copy
-        cursor.execute("ALTER TABLE raw_calls_calllog ADD FOREIGN KEY (id)"
-                       " REFERENCES raw_calls_call (id)")  # fmt: skip
-        if connection.vendor == "mysql":
-            cursor.execute("SET foreign_key_checks = 1")
-    analyze("raw_calls_call", "raw_calls_calllog")
-    if connection.vendor == "postgresql":
-        logs = (
-            "DELETE FROM raw_calls_calllog"
-            " WHERE id IN (SELECT id FROM raw_calls_call WHERE created_at < %s)"
-        )
-    else:  # MariaDB runs an IN (subquery) of a DELETE once per log row
-        logs = ("DELETE raw_calls_calllog FROM raw_calls_calllog JOIN raw_calls_call USING (id)"
-                " WHERE raw_calls_call.created_at < %s")  # fmt: skip
-
-    def delete() -> None:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(logs, [cutoff])
-            cursor.execute("DELETE FROM raw_calls_call WHERE created_at < %s", [cutoff])
-
-    took = timed(delete)
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE raw_calls_calllog, raw_calls_call")
-    return took
 
 
 def bytes_per_call(count: int) -> float:
@@ -209,31 +177,65 @@ def run(count: int) -> None:
     now = timezone.now().replace(microsecond=0)
     recreate_database()
     call_command("migrate", verbosity=0)
+    if mariadb():  # loaded uncompressed, then compressed by the migration, to compare
+        call_command("migrate", "calls", "0007", verbosity=0)
     took = timed(lambda: load(count, now))
     analyze("calls_call", "calls_calllog")
-    print(
-        f"fnweb admin benchmark on {connection.vendor}: {count:,} calls loaded in {took:.0f} s,"
-        f" {bytes_per_call(count) / 1024:.2f} KiB per call (calls and logs, with indexes)"
-    )
+    print(f"fnweb admin benchmark on {connection.vendor}: {count:,} calls loaded in {took:.0f} s")
     cookie, token = session_cookie(), ApiToken.issue("bench")
     gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen([gunicorn, "--config", "fnweb/gunicorn.conf.py"], cwd=ROOT,
                                   env={**os.environ, **ENV}, stdout=log, stderr=log)  # fmt: skip
         try:
+            for _ in range(100):
+                try:
+                    fetch("/healthz")
+                    break
+                except OSError:
+                    time.sleep(0.3)
+            storage(count, token)
             measure(now, cookie, token)
         finally:
             server.terminate()
             server.wait(timeout=60)
 
 
+def reads(token: str) -> dict[str, float]:
+    """Median seconds of what reads or writes stats and logs, through the API."""
+    # The newest loaded call (the ingests below add none with a log).
+    call, app = CallLog.objects.order_by("-pk").values_list("pk", "call__app")[0]
+    points = max(HISTOGRAMS, key=len)
+    actions = {
+        "GET a call with its stats": lambda: fetch(f"/v1/apps/{app}/calls/{call}"),
+        "GET its log": lambda: fetch(f"/v1/apps/{app}/calls/{call}/log"),
+        "a list page (30 calls with stats)": lambda: fetch(f"/v1/apps/{app}/calls"),
+        f"ingest of a call with {len(points)} points": lambda: fetch(
+            "/v1/apps/etl/calls", token=token, body=call_body(points)
+        ),
+    }
+    return {name: statistics.median(timed(act) for _ in range(21)) for name, act in actions.items()}
+
+
+def storage(count: int, token: str) -> None:
+    """Bytes per call and the reads and ingest above; on MariaDB before and after compressing
+    the stats and logs (migration 0008, timed on the loaded tables)."""
+    size, before = bytes_per_call(count), reads(token)
+    print(f"  storage: {size / 1024:.2f} KiB per call (calls and logs, with indexes)")
+    for name, took in before.items():
+        print(f"  {name:<50} {took * 1000:8.1f} ms")
+    if not mariadb():
+        return
+    took = timed(lambda: call_command("migrate", "calls", verbosity=0))
+    analyze("calls_call", "calls_calllog")
+    print(f"  compressed (migration 0008 took {took:.0f} s):"
+          f" {bytes_per_call(count) / 1024:.2f} KiB per call, {bytes_per_call(count) / size:.2f}"
+          " of uncompressed")  # fmt: skip
+    for name, took in reads(token).items():
+        print(f"  {name:<50} {took * 1000:8.1f} ms, {took / before[name]:.2f} of uncompressed")
+
+
 def measure(now: datetime, cookie: str, token: str) -> None:
-    for _ in range(100):
-        try:
-            fetch("/healthz")
-            break
-        except OSError:
-            time.sleep(0.3)
     for name, query, shown in views(now):
         fetch(f"/admin/calls/call/?{query}", cookie)  # each worker's first request is slower
         fetch(f"/admin/calls/call/?{query}", cookie)
@@ -247,9 +249,11 @@ def measure(now: datetime, cookie: str, token: str) -> None:
     cutoff = now - timedelta(days=29)
     doomed = Call.objects.filter(created_at__lt=cutoff)
     count = doomed.count()
-    raw = raw_delete(cutoff)
+    copy_tables()
+    _, raw = during(lambda: raw_delete(cutoff), token, cookie)  # under the same requests
+    drop_copies()
     before, _ = during(lambda: time.sleep(5), token, cookie)
-    under, purged = during(doomed.purge, token, cookie)
+    under, purged = during(lambda: purge(doomed), token, cookie)
     print(f"  purge of {count:,} calls: {purged:.1f} s; raw DELETE {raw:.1f} s;"
           f" ratio {purged / raw:.2f} (target <= 1.3)")  # fmt: skip
     for n, what in enumerate(("list page", "ingest")):

@@ -1,5 +1,5 @@
 """The admin, for people who browse and clean up: calls are read-only here, and deleting them
-goes through `Call.objects.purge()` in batches, as `purge_calls` does."""
+goes through `calls.retention.purge` in batches, as `purge_calls` does."""
 
 from datetime import timedelta
 
@@ -21,6 +21,7 @@ from django.utils.html import format_html
 
 from calls.fntime import MAX_RETENTION_DAYS
 from calls.models import ApiToken, App, Call, CallLog, CallPath
+from calls.retention import purge
 from calls.stats import summarize
 from calls.templatetags.dashboard import DASH, figure, mib, utc
 
@@ -204,7 +205,7 @@ class CallAdmin(admin.ModelAdmin):
 
     @admin.action(permissions=["delete"], description="Delete selected calls")
     def delete_selected_calls(self, request, queryset):
-        deleted = queryset.purge()
+        deleted = purge(queryset)
         self.message_user(request, f"Deleted {deleted} calls.")
 
     def get_urls(self):
@@ -233,7 +234,7 @@ class CallAdmin(admin.ModelAdmin):
             calls = Call.objects.filter(created_at__lt=cutoff)
             if request.method == "POST":
                 try:
-                    deleted = calls.purge()
+                    deleted = purge(calls)
                 except OperationalError as error:
                     if getattr(error.__cause__, "sqlite_errorname", None) != "SQLITE_FULL":
                         raise

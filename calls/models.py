@@ -1,7 +1,7 @@
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from datetime import datetime
 
-from django.db import connection, models, transaction
+from django.db import connection, models
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,7 +15,6 @@ from calls.fields import (
     wire_json,
 )
 from calls.fntime import format_datetime
-from calls.retries import with_retries
 from calls.stats import Point, dump_points, load_points
 
 # What a row of a calls list shows; never `stats` or `error`, which can be large.
@@ -66,7 +65,8 @@ class CallPath(models.Model):
 
 class CallQuerySet(models.QuerySet):
     """The queries pages, the API, the admin and the commands make of a table of millions of
-    calls: named column sets, keyset order, retention in batches and an estimated count."""
+    calls: named column sets, keyset order and an estimated count (purging them:
+    calls/retention.py)."""
 
     def for_list(self) -> "CallQuerySet":
         return self.only(*LIST_COLUMNS)
@@ -105,21 +105,6 @@ class CallQuerySet(models.QuerySet):
     def oldest_first(self, after: str) -> "CallQuerySet":
         """The calls newer than the id `after`, the nearest first (paging back up a list)."""
         return self.filter(id__gt=after).order_by("id")
-
-    def purge(self, batch_size: int = 1000, progress: Callable[[int], None] | None = None) -> int:
-        """Delete these calls and their logs in batches of `batch_size`, each its own short
-        transaction, in id order (oldest first for fnweb's and Fn's ids). Returns the number
-        deleted; `progress(deleted so far)` is called after each batch."""
-        deleted, last = 0, ""
-        # Past the last batch: its deleted rows stay in the index until vacuum.
-        while ids := list(
-            self.filter(id__gt=last).order_by("pk").values_list("pk", flat=True)[:batch_size]
-        ):
-            deleted += with_retries(lambda: delete_calls(ids))  # noqa: B023 (called at once)
-            last = ids[-1]
-            if progress:
-                progress(deleted)
-        return deleted
 
     def estimated_count(self) -> int:
         """How many calls are stored, from what the database already knows: COUNT(*) reads the
@@ -296,21 +281,6 @@ class CallLog(models.Model):
 
     def __str__(self) -> str:
         return f"log of {self.call_id}"
-
-
-def delete_calls(ids: list[str]) -> int:
-    """Delete these calls and their logs in one transaction, one DELETE per table (delete()
-    would load every call, stats and all, to find its log). Returns the calls deleted."""
-    calls, logs = Call.objects.filter(pk__in=ids), CallLog.objects.filter(call_id__in=ids)
-    # Calls first, in id order, then their logs: ingest's order, so a purge and an ingest never
-    # wait on each other in a circle. MariaDB checks the logs' key at once, not at commit:
-    # there the logs go first, and a deadlock with an ingest is aborted and run again.
-    deferred = connection.features.can_defer_constraint_checks
-    with transaction.atomic():
-        deleted = {
-            qs.model: qs._raw_delete(qs.db) for qs in ((calls, logs) if deferred else (logs, calls))
-        }
-    return deleted[Call]
 
 
 # Models kept beside the code that uses them, imported here so Django registers them with

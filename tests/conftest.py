@@ -97,3 +97,10 @@ def growth(client, action) -> dict:
 
 def labels(**values) -> tuple:
     return tuple(sorted(values.items()))
+
+
+def deletes_from(table: str, queries) -> int:
+    """How many of the captured statements delete from `table` (on PostgreSQL a purge deletes
+    from both tables in one statement)."""
+    unquoted = (q["sql"].replace('"', "").replace("`", "") for q in queries)
+    return sum(f"DELETE FROM {table} " in sql for sql in unquoted)

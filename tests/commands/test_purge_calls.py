@@ -10,7 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from calls import retention
 from calls.models import App, Call, CallLog
+from tests.conftest import deletes_from
 
 
 @pytest.fixture
@@ -76,16 +78,24 @@ def test_it_only_counts_on_a_dry_run(aged):
     assert Call.objects.count() == 3
 
 
-def test_it_deletes_in_batches_of_one_delete_each(aged):
+def test_it_deletes_in_batches_deleting_from_each_table_once(aged):
     for days in range(40, 45):
         aged(days)
     with CaptureQueriesContext(connection) as queries:
         output = purge("--older-than", "30d", "--batch-size", "2")
-    deletes = [q["sql"] for q in queries if q["sql"].startswith("DELETE FROM")]
-    call_table = connection.ops.quote_name("calls_call")
-    assert len([sql for sql in deletes if sql.startswith(f"DELETE FROM {call_table}")]) == 3
-    assert len(deletes) == 6  # and one for the logs of each batch
+    assert deletes_from("calls_call", queries) == deletes_from("calls_calllog", queries) == 3
     assert output.splitlines()[:3] == ["deleted 2 calls", "deleted 4 calls", "deleted 5 calls"]
+    assert Call.objects.count() == 0
+    assert CallLog.objects.count() == 0
+
+
+def test_it_grows_its_batches_when_none_is_given(aged, monkeypatch):
+    monkeypatch.setattr(retention, "FIRST_BATCH", 1)
+    monkeypatch.setattr(retention, "BATCH_SECONDS", 3600)  # each batch under it: they double
+    for days in range(40, 47):
+        aged(days)
+    output = purge("--older-than", "30d")
+    assert output.splitlines()[:3] == ["deleted 1 calls", "deleted 3 calls", "deleted 7 calls"]
     assert Call.objects.count() == 0
 
 
@@ -93,7 +103,7 @@ def test_it_deletes_the_oldest_calls_first(aged):
     aged(50, path="/oldest")
     aged(40, path="/older")
     aged(45, path="/old")
-    Call.objects.filter(path__in=["/oldest", "/old"]).purge(batch_size=1)
+    retention.purge(Call.objects.filter(path__in=["/oldest", "/old"]), batch_size=1)
     assert remaining() == {"/older"}
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from calls.fntime import MAX_RETENTION_DAYS
 from calls.models import Call
+from calls.retention import FIRST_BATCH, MAX_BATCH, purge
 
 
 def days(text: str) -> int:
@@ -40,7 +41,10 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="count what would go, delete nothing"
         )
         parser.add_argument(
-            "--batch-size", type=int, default=1000, help="calls per transaction (1000)"
+            "--batch-size",
+            type=int,
+            help=f"calls per transaction (without it {FIRST_BATCH} to {MAX_BATCH}, as fast as"
+            " they go)",
         )
 
     def handle(self, *args, older_than, app, status, dry_run, batch_size, **options):
@@ -48,7 +52,7 @@ class Command(BaseCommand):
             older_than = settings.CALLS_RETENTION_DAYS
         if older_than is None:
             raise CommandError("Give --older-than DAYS or set CALLS_RETENTION_DAYS")
-        if batch_size < 1:
+        if batch_size is not None and batch_size < 1:
             raise CommandError("--batch-size must be at least 1")
         cutoff = timezone.now() - timedelta(days=older_than)
         calls = Call.objects.filter(created_at__lt=cutoff)
@@ -60,5 +64,6 @@ class Command(BaseCommand):
             self.stdout.write(f"{calls.count()} calls created before {cutoff:%Y-%m-%d %H:%M} UTC")
             return
 
-        total = calls.purge(batch_size, lambda so_far: self.stdout.write(f"deleted {so_far} calls"))
+        progress = lambda so_far: self.stdout.write(f"deleted {so_far} calls")  # noqa: E731
+        total = purge(calls, batch_size, progress)
         self.stdout.write(f"Deleted {total} calls created before {cutoff:%Y-%m-%d %H:%M} UTC")
