@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from calls.demo import histogram
 from calls.ids import new_id
 from calls.models import CallPath
-from calls.stats import MIB
+from calls.stats import MIB, peak_memory_share
 
 APPS = {app: [f"/{app}/{verb}" for verb in ("run", "resize", "sync", "notify")]
         for app in ("etl", "shop", "media", "reports", "auth")}  # fmt: skip
@@ -36,9 +36,11 @@ def histograms(count: int) -> list[list[dict]]:
 # Each histogram's points' metrics as stored JSON (names sorted), and its peak CPU and memory.
 HISTOGRAMS = histograms(997)
 POOL = [[orjson.dumps(dict(sorted(m.items()))).decode() for m in h] for h in HISTOGRAMS]
-PEAKS = [(max(m["cpu_total"] for m in h), max(m["mem_usage"] for m in h)) for h in HISTOGRAMS]
+PEAKS = [(max(m["cpu_total"] for m in h), max(m["mem_usage"] for m in h), peak_memory_share(h))
+         for h in HISTOGRAMS]  # fmt: skip
 CALL_COLUMNS = ("id", "app_name", "path", "status", "created_at", "started_at", "completed_at",
-                "error", "stats", "peak_cpu_total", "peak_mem_usage")  # fmt: skip
+                "error", "stats", "peak_cpu_total", "peak_mem_usage", "peak_mem_share",
+                "duration_us")  # fmt: skip
 
 
 def rows(count: int, now: datetime, folder: Path) -> tuple[Path, Path]:
@@ -63,11 +65,13 @@ def rows(count: int, now: datetime, folder: Path) -> tuple[Path, Path]:
                 f'"metrics":{point}}}'
                 for s, point in enumerate(metrics)
             ) + "]"
-            cpu, mem = PEAKS[i % len(POOL)]
+            cpu, mem, share = PEAKS[i % len(POOL)]
+            run_ms = seconds * 1000 - i % 900
             times = [(created + timedelta(milliseconds=ms)).strftime("%Y-%m-%d %H:%M:%S.%f")
-                     for ms in (0, 5, 5 + seconds * 1000 - i % 900)]  # fmt: skip
+                     for ms in (0, 5, 5 + run_ms)]  # fmt: skip
             call_file.write("\t".join([call_id, app, path, status, *times, error, stats,
-                                       str(cpu), str(mem)]) + "\n")  # fmt: skip
+                                       str(cpu), str(mem), str(share), str(run_ms * 1000)])
+                            + "\n")  # fmt: skip
             log_file.write(f"{call_id}\tstarting {path}\\ndone in {i % 2000} ms\\n\n")
     return calls, logs
 

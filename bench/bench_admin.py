@@ -178,7 +178,7 @@ def run(count: int) -> None:
     recreate_database()
     call_command("migrate", verbosity=0)
     if mariadb():  # loaded uncompressed, then compressed by the migration, to compare
-        call_command("migrate", "calls", "0007", verbosity=0)
+        call_command("migrate", "calls", "0008", verbosity=0)
     took = timed(lambda: load(count, now))
     analyze("calls_call", "calls_calllog")
     print(f"fnweb admin benchmark on {connection.vendor}: {count:,} calls loaded in {took:.0f} s")
@@ -219,7 +219,7 @@ def reads(token: str) -> dict[str, float]:
 
 def storage(count: int, token: str) -> None:
     """Bytes per call and the reads and ingest above; on MariaDB before and after compressing
-    the stats and logs (migration 0008, timed on the loaded tables)."""
+    the stats and logs (migration 0009, timed on the loaded tables)."""
     size, before = bytes_per_call(count), reads(token)
     print(f"  storage: {size / 1024:.2f} KiB per call (calls and logs, with indexes)")
     for name, took in before.items():
@@ -228,7 +228,7 @@ def storage(count: int, token: str) -> None:
         return
     took = timed(lambda: call_command("migrate", "calls", verbosity=0))
     analyze("calls_call", "calls_calllog")
-    print(f"  compressed (migration 0008 took {took:.0f} s):"
+    print(f"  compressed (migration 0009 took {took:.0f} s):"
           f" {bytes_per_call(count) / 1024:.2f} KiB per call, {bytes_per_call(count) / size:.2f}"
           " of uncompressed")  # fmt: skip
     for name, took in reads(token).items():
