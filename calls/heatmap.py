@@ -5,8 +5,9 @@ at most trends.MAX_BUCKETS (400) columns x len(LADDER) + 1 (36) rows.
 A row is a run of whole sketch bins, between two edges: the bin boundaries GAMMA^k nearest a
 ladder of readable durations (1, 2, 5 per decade up to 10 s, then minutes and hours; about a
 factor of 2 a row). A call's row is therefore known from its bin, and each edge lies within
-1% of the duration its label names. Because a rollup's duration is a whole number of
-microseconds (the calls' times are), a row (GAMMA^a, GAMMA^b] holds exactly the calls with
+1% of the duration its label names, or within a microsecond below 100 µs (the "2 µs" edge
+takes in calls from 3 µs). Because a rollup's duration is a whole number of microseconds
+(the calls' times are), a row (GAMMA^a, GAMMA^b] holds exactly the calls with
 A <= duration < B for A, B = (floor(GAMMA^a * 1e6) + 1) / 1e6 and the same of b: the bounds
 the calls list's min_duration and max_duration filters take.
 No Django here: sketches in, rows out.

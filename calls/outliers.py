@@ -8,6 +8,7 @@ figure: unfinished calls have no duration, calls without stats no peaks.
 
 import base64
 import binascii
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,7 +34,8 @@ PERCENT_RULE = "must be a percentage (e.g. 90 or 99.5)"
 @dataclass(frozen=True)
 class Cursor:
     """Where a sorted page ended: the last call's figure and id. On the wire an opaque token,
-    `<sort>~<base64url of "<value> <id>">`, named by its sort so it is never read as an id."""
+    `<sort>~<base64url of "<value> <id>">`, named by its sort so that one sort's is refused by
+    another; read only with a sort (without one, a cursor is an id, as Fn reads it)."""
 
     sort: str
     value: int | float
@@ -55,13 +57,13 @@ class Cursor:
             number = int(value) if sort == "duration" else float(value)
         except (binascii.Error, UnicodeDecodeError, ValueError):
             raise ValueError(token) from None
+        # float() reads "nan" and "inf", which no stored figure is and MariaDB's driver cannot
+        # send.
+        if not math.isfinite(number):
+            raise ValueError(token)
         if not call_id or unstorable(call_id):  # no id holds it, nor can PostgreSQL compare it
             raise ValueError(token)
         return cls(sort, number, call_id)
-
-
-def is_sorted_token(cursor: str) -> bool:
-    return cursor.partition("~")[0] in SORTS
 
 
 class NumberField(forms.CharField):
@@ -116,17 +118,15 @@ class OutlierFilters(forms.Form):
         sort = data.get("sort")
         for name in self.CURSORS:
             token = data.get(name)
-            if not token or sort is None:
+            # Without a sort a cursor is an id, as Fn reads it: `~` may be part of one.
+            if not token or not sort:
                 continue
-            if not sort and is_sorted_token(token):
-                self.add_error(name, "belongs to a sorted list: give its sort= too")
-            elif sort:
-                try:
-                    data[name] = Cursor.read(token)
-                except ValueError:
-                    data[name] = None
-                if not data[name] or data[name].sort != sort:
-                    self.add_error(name, f"is not a cursor of sort={sort}")
+            try:
+                data[name] = Cursor.read(token)
+            except ValueError:
+                data[name] = None
+            if not data[name] or data[name].sort != sort:
+                self.add_error(name, f"is not a cursor of sort={sort}")
         return data
 
 

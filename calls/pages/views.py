@@ -3,7 +3,7 @@ of `charts` (one call's histogram); these views only query and render."""
 
 import csv
 import functools
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -71,7 +71,11 @@ def calls_list(request: HttpRequest, app: str) -> HttpResponse:
     wanted = form.cleaned_data
     now = timezone.now()
     since = form.created_after(now)
-    calls = app_calls.matching(wanted["path"], wanted["status"], since, wanted["until"])
+    # "Created after" takes in the moment it names, as a bucket of the trends (and their links
+    # here) does; matching()'s bound is exclusive, as Fn's from_time is, so it reaches back a
+    # microsecond, the databases' precision.
+    after = since - timedelta(microseconds=1) if since else None
+    calls = app_calls.matching(wanted["path"], wanted["status"], after, wanted["until"])
     calls = outliers.narrowed(calls, wanted)
     # The first line of an error is all the list shows: read its start, not all of it.
     calls = calls.for_list().annotate(error_start=Substr("error", 1, ERROR_START))
@@ -81,8 +85,9 @@ def calls_list(request: HttpRequest, app: str) -> HttpResponse:
     # The summaries cover the list's span, or the day before its end when it has no start.
     summary_since = since or (wanted["until"] or now) - WINDOWS[DEFAULT_WINDOW]
     summaries = reports.path_summaries(app_obj.name, summary_since, wanted["until"])
-    # The summaries count no duration or memory share: with those bounds, only what was read.
-    narrowed = outliers.narrows(wanted)
+    # The summaries count no duration or memory share, nor leave out what a sort does (the
+    # calls without its figure): then only what was read is counted.
+    narrowed = outliers.narrows(wanted) or bool(wanted["sort"])
     counted = 0 if narrowed else counted_in(summaries, wanted["path"], wanted["status"])
     paged = bool(wanted["cursor"] or wanted["after"])
     one_page = not (paged or older)

@@ -30,7 +30,10 @@ def test_the_list_gives_the_poll_its_address_cursor_and_filters(client, make_cal
     assert 'aria-live="polite"' in html
 
 
-@pytest.mark.parametrize("query", ["cursor={id}", "after={id}", "until=2030-01-01T00:00"])
+@pytest.mark.parametrize(
+    "query",
+    ["cursor={id}", "after={id}", "until=2030-01-01T00:00", "sort=duration", "min_duration=0.5"],
+)
 def test_the_list_offers_no_following_but_on_its_first_page_newest_first(client, make_call, query):
     older = make_call(created=T0)
     newer = make_call(created=T0 + timedelta(seconds=1))
