@@ -50,6 +50,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
     pymysql.install_as_MySQLdb()
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("charset", "utf8mb4")
 
+# Each worker thread keeps its connection for DATABASE_CONN_MAX_AGE seconds rather than
+# opening one per request: connecting cost more than a whole read of one call (a new
+# PostgreSQL backend, or SQLite's pragmas). A connection is checked before a request reuses it,
+# so one the database dropped (a restart) is replaced instead of failing the request.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=600)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
 # A database that does not answer must not hold a request (and its worker thread) for long:
 # connecting gives up after DATABASE_CONNECT_TIMEOUT, a statement after
 # DATABASE_STATEMENT_TIMEOUT (0: no limit, for migrations on big tables); the API then
