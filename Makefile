@@ -32,6 +32,7 @@ bench: $(VENV)/installed
 	$(BIN)/python bench/bench_purge.py
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_admin.py
+	$(BIN)/python bench/bench_hotpaths.py
 
 # Production: gunicorn (fnweb/gunicorn.conf.py) with settings from the environment; see the
 # README's "Production" section. DEBUG is off here whatever the environment says.
