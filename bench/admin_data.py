@@ -115,6 +115,25 @@ def analyze(*tables: str) -> None:
                 cursor.fetchall()
 
 
+def settle(most_seconds: float = 120) -> float:
+    """Wait, on MariaDB/MySQL, for InnoDB to finish purging what earlier deletes left, and
+    return the seconds waited. It removes deleted rows after their commit, in the background:
+    a delete measured right after another would pay for both (a raw DELETE timed after a purge
+    took 1.3x to 1.5x the same DELETE before it), and a purge's batches pay for each other's
+    as they go, where one raw DELETE leaves all of it for after its commit."""
+    start = time.monotonic()
+    if connection.vendor != "mysql":
+        return 0.0
+    with connection.cursor() as cursor:
+        while time.monotonic() < start + most_seconds:
+            cursor.execute("SELECT count FROM information_schema.INNODB_METRICS"
+                           " WHERE name = 'trx_rseg_history_len'")  # fmt: skip
+            if not cursor.fetchone()[0]:  # transactions whose undo logs await purging
+                break
+            time.sleep(0.1)
+    return time.monotonic() - start
+
+
 def copy_tables() -> None:
     """raw_calls_call and raw_calls_calllog: copies of both tables (PostgreSQL or MariaDB),
     indexes, table options and the logs' foreign key included, analyzed."""

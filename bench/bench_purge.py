@@ -27,7 +27,7 @@ from datetime import timedelta
 os.environ.setdefault("DATABASE_STATEMENT_TIMEOUT", "0")  # copying the tables takes minutes
 
 from bench_api import report, throwaway_database  # noqa: E402 isort: skip (sets Django up)
-from admin_data import analyze, copy_tables, drop_copies, raw_delete  # noqa: E402
+from admin_data import analyze, copy_tables, drop_copies, raw_delete, settle  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -116,16 +116,23 @@ def main() -> None:
         if connection.vendor != "sqlite":  # copies made the way each server makes them
             analyze("calls_call", "calls_calllog")
             copy_tables()
+            settle()
             *raw_latencies, raw = measure(token, lambda: raw_delete(cutoff))
+            raw_settled = raw + settle()
             drop_copies()
+            settle()
         base_reads, base_writes, _ = measure(token, lambda: time.sleep(BASELINE_SECONDS))
         old = Call.objects.filter(created_at__lt=cutoff)
         reads, writes, took = measure(token, lambda: purge(old))
+        settled = took + settle()
         assert not Call.objects.filter(app_id="old").exists()
     results = []
     if raw:
         results.append((f"purge / raw DELETE ({took:.1f} s / {raw:.1f} s)", took / raw,
                         "target <= 1.3"))  # fmt: skip
+        if connection.vendor == "mysql":
+            results.append((f"... each until InnoDB purged it ({settled:.1f} / {raw_settled:.1f})",
+                            settled / raw_settled, "target <= 1.3"))  # fmt: skip
     kinds = (("list page", reads, base_reads, raw_latencies[0]),
              ("ingest", writes, base_writes, raw_latencies[1]))  # fmt: skip
     for name, during, before, during_raw in kinds:
