@@ -116,7 +116,8 @@ class Partial:
             self.peaks[name] = larger(self.peaks[name], value)
 
     def absorb(self, row: dict) -> None:
-        """Add a stored row's values (from .values()), as reads merge rows."""
+        """Add a stored row's values (from .values()), as reads merge rows, or another
+        Partial's (its counts, sketches and peaks in one dict)."""
         for status in FINISHED:
             self.counts[status] += row[status]
         for name in SKETCHES:
@@ -160,15 +161,20 @@ def bucket_start(moment: datetime, step: int) -> datetime:
 
 
 def aggregate(observations: Iterable[Observation]) -> dict[tuple, Partial]:
-    """What finished calls add to each (app, path, step, start) bucket, ALL_PATHS included."""
-    partials: dict[tuple, Partial] = defaultdict(Partial)
+    """What finished calls add to each (app, path, step, start) bucket, ALL_PATHS included.
+    Each call is binned once, into its path's minute, and each minute then added to its six
+    buckets: binning every call six times took most of ingest's time in this module."""
+    minutes: dict[tuple, Partial] = defaultdict(Partial)
     for seen in observations:
-        if seen.status not in FINISHED:
-            continue
+        if seen.status in FINISHED:
+            minutes[(seen.app, seen.path, bucket_start(seen.created_at, MINUTE))].add(seen)
+    partials: dict[tuple, Partial] = defaultdict(Partial)
+    for (app, path, minute), partial in minutes.items():
+        figures = partial.counts | partial.sketches | partial.peaks
         for step in STEPS:
-            start = bucket_start(seen.created_at, step)
-            partials[(seen.app, seen.path, step, start)].add(seen)
-            partials[(seen.app, ALL_PATHS, step, start)].add(seen)
+            start = bucket_start(minute, step)
+            partials[(app, path, step, start)].absorb(figures)
+            partials[(app, ALL_PATHS, step, start)].absorb(figures)
     return partials
 
 
