@@ -44,6 +44,9 @@ def add(sketch: Sketch, value: float) -> None:
 
 
 def merge(into: Sketch, other: Sketch) -> None:
+    if not into:  # a copy, done by dict.update: each trends bucket is one row merged into none
+        into.update(other)
+        return
     for key, count in other.items():
         into[key] = into.get(key, 0) + count
 
