@@ -14,7 +14,9 @@ No Django here: sketches in, rows out.
 """
 
 import bisect
+import functools
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 
 from calls import sketch
@@ -37,6 +39,7 @@ class Row:
     levels: list[int]  # per bucket: 0 for none, else 1 to LEVELS
 
 
+@functools.cache  # a few hundred keys, met in every bucket of every heatmap
 def row_of(key: str) -> int:
     """The row (0 up to len(EDGES)) of a sketch bin: row r holds bins EDGES[r-1] < key <=
     EDGES[r]; row 0 also the zero bin, the last row every bin above the top edge."""
@@ -80,11 +83,11 @@ def level(calls: int, most: int) -> int:
 def heatmap(durations: list[sketch.Sketch]) -> list[Row]:
     """Rows from the longest durations down, each with its calls in every bucket (one
     duration sketch a bucket), from the shortest row with calls to the longest; [] when none."""
-    counts: dict[int, list[int]] = {}
+    counts: dict[int, list[int]] = defaultdict(lambda: [0] * len(durations))
     for column, durations_of_bucket in enumerate(durations):
         for key, n in durations_of_bucket.items():
             if n:
-                counts.setdefault(row_of(key), [0] * len(durations))[column] += n
+                counts[row_of(key)][column] += n
     if not counts:
         return []
     most = max(max(calls) for calls in counts.values())

@@ -12,8 +12,10 @@ values: both neighbours are within the relative error, so their interpolation is
 No Django here: numbers in, numbers out.
 """
 
+import bisect
 import math
 from collections.abc import Iterable
+from itertools import accumulate
 
 Sketch = dict[str, int]
 
@@ -42,6 +44,9 @@ def add(sketch: Sketch, value: float) -> None:
 
 
 def merge(into: Sketch, other: Sketch) -> None:
+    if not into:  # a copy, done by dict.update: each trends bucket is one row merged into none
+        into.update(other)
+        return
     for key, count in other.items():
         into[key] = into.get(key, 0) + count
 
@@ -50,37 +55,32 @@ def count(sketch: Sketch) -> int:
     return sum(sketch.values())
 
 
-def _ascending(sketch: Sketch) -> list[tuple[float, int]]:
-    zero = [(0.0, sketch[ZERO])] if sketch.get(ZERO) else []
-    bins = sorted(int(key) for key, n in sketch.items() if key != ZERO and n)
-    return zero + [(value_of(str(i)), sketch[str(i)]) for i in bins]
-
-
 def percentiles(sketch: Sketch, qs: Iterable[float]) -> dict[str, float | None]:
     """{"p50": ..., ...}: the q-th percentiles (0-100), or None for each of an empty sketch."""
     qs = list(qs)
-    total = count(sketch)
-    if not total:
+    # The bins in ascending order, the zero bin first, and the running count up to each: a
+    # rank's bin is then a bisection away, and only the bins a percentile lands in are turned
+    # into values (a 30-day trend's buckets hold hundreds of bins each).
+    keys = sorted(sketch.keys() - {ZERO}, key=int)
+    if ZERO in sketch:
+        keys.insert(0, ZERO)
+    running = list(accumulate(map(sketch.__getitem__, keys)))
+    if not running or not running[-1]:
         return {f"p{q}": None for q in qs}
-    bins = _ascending(sketch)
-    return {f"p{q}": _percentile(bins, total, q) for q in qs}
+    return {f"p{q}": _percentile(keys, running, q) for q in qs}
 
 
-def _percentile(bins: list[tuple[float, int]], total: int, q: float) -> float:
-    position = (total - 1) * q / 100
+def _percentile(keys: list[str], running: list[int], q: float) -> float:
+    position = (running[-1] - 1) * q / 100
     low = int(position)
     fraction = position - low
-    low_value = _value_at_rank(bins, low)
+    low_value = _value_at_rank(keys, running, low)
     if fraction == 0:
         return low_value
-    return low_value + (_value_at_rank(bins, low + 1) - low_value) * fraction
+    return low_value + (_value_at_rank(keys, running, low + 1) - low_value) * fraction
 
 
-def _value_at_rank(bins: list[tuple[float, int]], rank: int) -> float:
-    """The value of the rank-th smallest (from 0) value counted in the bins."""
-    seen = 0
-    for value, n in bins:
-        seen += n
-        if rank < seen:
-            return value
-    return bins[-1][0]
+def _value_at_rank(keys: list[str], running: list[int], rank: int) -> float:
+    """The value of the rank-th smallest (from 0) value counted in the bins: that of the first
+    bin whose running count passes it, so never an empty bin's."""
+    return value_of(keys[min(bisect.bisect_right(running, rank), len(keys) - 1)])

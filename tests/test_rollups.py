@@ -2,6 +2,7 @@
 and percentiles from them within the stated relative error of exact ones from the rows."""
 
 import random
+from collections import defaultdict
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,19 @@ from calls.fntime import format_datetime
 from calls.models import Call
 from calls.reports import apps_overview, path_summaries
 from calls.retention import purge
-from calls.rollups import ALL_PATHS, DAY, FINISHED, HOUR, MINUTE, Rollup
+from calls.rollups import (
+    ALL_PATHS,
+    DAY,
+    FINISHED,
+    HOUR,
+    MINUTE,
+    STEPS,
+    Observation,
+    Partial,
+    Rollup,
+    aggregate,
+    bucket_start,
+)
 from calls.sketch import RELATIVE_ACCURACY, key_of
 from calls.stats import percentile
 from tests.conftest import T0
@@ -128,3 +141,31 @@ def test_its_percentiles_stay_within_the_stated_error_of_exact_ones_from_the_row
     assert app["duration_seconds"]["p95"] == pytest.approx(
         percentile(recent, 95), rel=RELATIVE_ACCURACY
     )
+
+
+def test_a_batch_adds_each_call_to_its_six_buckets_once():
+    """aggregate() bins a call into its path's minute, then adds minutes to the hours, days and
+    all paths' buckets: the same as adding every call to each of its buckets."""
+    rng = random.Random(3)
+    seen = [
+        Observation(
+            app="myapp",
+            path=rng.choice(["/a", "/b"]),
+            status=rng.choice([*FINISHED, "running"]),
+            created_at=T0 + timedelta(seconds=rng.uniform(-7200, 7200)),
+            duration=rng.choice([None, rng.lognormvariate(-1, 2)]),
+            peak_mem=rng.uniform(1, 2**30),
+            mem_share=rng.uniform(0, 100),
+            mem_limit=rng.choice([None, 2**28]),
+            peak_cpu=rng.uniform(0, 400),
+        )
+        for _ in range(300)
+    ]
+    expected = defaultdict(Partial)
+    for one in seen:
+        for path in (one.path, ALL_PATHS):
+            for step in STEPS:
+                if one.status in FINISHED:
+                    expected[(one.app, path, step, bucket_start(one.created_at, step))].add(one)
+    assert aggregate(seen) == expected
+    assert len(expected) > 12  # minutes, hours and days of both paths and of all
