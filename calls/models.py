@@ -78,14 +78,20 @@ class CallQuerySet(models.QuerySet):
 
     def matching(
         self,
+        app: str,
         path: str = "",
         statuses: Collection[str] = (),
         created_after: datetime | None = None,
         created_before: datetime | None = None,
+        sort: str = "",
     ) -> "CallQuerySet":
-        """The filters of the API's and the dashboard's lists; an empty one filters nothing.
-        The time bounds are exclusive, as Fn's from_time and to_time are."""
-        calls = self
+        """The calls of `app` through the filters of the API's and the dashboard's lists; an
+        empty one filters nothing. The time bounds are exclusive, as Fn's from_time and
+        to_time are. The app is of_app's range for a list of the app alone in id order, an
+        equality where a path or status follows it in the index the list reads (a seek on
+        both) or the list is in the order of a figure (`sort`, calls.outliers)."""
+        alone = not (path or statuses or sort)
+        calls = self.of_app(app) if alone else self.filter(app_id=app)
         if path:
             calls = calls.filter(path=path)
         if statuses:
@@ -96,15 +102,28 @@ class CallQuerySet(models.QuerySet):
             calls = calls.filter(created_at__lt=created_before)
         return calls
 
+    def of_app(self, app: str) -> "CallQuerySet":
+        """The calls of one app, for the keyset orders, which lead with the app.
+
+        Asked as a range of one name rather than an equality so that PostgreSQL keeps the app
+        in the order: told `app = X ORDER BY id DESC`, it may walk the primary key back from
+        the newest call of every app, filtering, and for an app with no recent calls read all
+        the newer calls of the others (a page of a quiet app beside a busy one: 101,000 rows
+        and 274 ms, against 0.4 ms down the (app, id) index). Ordered by (app, id), only the
+        app's indexes hold the order. Only for the app alone: a range on the index's first
+        column leaves the next one (a path, a status) out of the seek."""
+        return self.filter(app_id__gte=app, app_id__lte=app)
+
     def newest_first(self, before: str = "") -> "CallQuerySet":
-        """Keyset order: ids grow with time, so a page is an index range below the cursor
-        `before` (the last id of the page before), never an OFFSET."""
-        calls = self.order_by("-id")
+        """An app's calls (of_app) in keyset order: ids grow with time, so a page is an index
+        range below the cursor `before` (the last id of the page before), never an OFFSET."""
+        calls = self.order_by("-app", "-id")
         return calls.filter(id__lt=before) if before else calls
 
     def oldest_first(self, after: str) -> "CallQuerySet":
-        """The calls newer than the id `after`, the nearest first (paging back up a list)."""
-        return self.filter(id__gt=after).order_by("id")
+        """An app's calls newer than the id `after`, the nearest first (paging back up a
+        list)."""
+        return self.filter(id__gt=after).order_by("app", "id")
 
     def estimated_count(self) -> int:
         """How many calls are stored, from what the database already knows: COUNT(*) reads the

@@ -104,10 +104,7 @@ def apps_overview(since: datetime) -> list[dict]:
     # its own name, because as one correlated subquery PostgreSQL walks the primary key
     # backwards for every app, which for an app with no calls left reads the whole table.
     newest = {
-        name: Call.objects.filter(app_id=name)
-        .order_by("-id")
-        .values_list("created_at", flat=True)
-        .first()
+        name: Call.objects.of_app(name).newest_first().values_list("created_at", flat=True).first()
         for name in names
     }
 

@@ -3,9 +3,7 @@ seconds. Polled rather than streamed: gunicorn's gthread workers serve 8 request
 each, and a server-sent event stream would hold one of those threads for as long as a tab
 stays open. A poll costs two index reads whatever the size of the table: the calls after a
 cursor (a range of the (app, id) or (app, path, id) index, at most LIVE_MAX + 1 rows) and the
-watched calls by primary key (at most LIVE_MAX). PostgreSQL may instead walk the primary key
-back from the newest call, down to the cursor at the furthest, when it expects the app's calls
-to be dense among the newest."""
+watched calls by primary key (at most LIVE_MAX)."""
 
 from django import forms
 from django.db.models.functions import Substr
@@ -99,7 +97,7 @@ class LiveWrapper(serializers.Serializer):
 def live_calls(request, app: str) -> Response:
     query = LiveQuery.read(request.query_params)
     columns = Call.objects.only(*LIST_COLUMNS).annotate(error_start=Substr("error", 1, ERROR_START))
-    after = columns.filter(app_id=app).matching(query["path"]).newest_first()
+    after = columns.matching(app, query["path"]).newest_first()
     if query["after"]:
         after = after.filter(id__gt=query["after"])
     # Statuses are picked from the rows read, so that a rare one never makes a poll read on

@@ -93,8 +93,8 @@ def calls(request, app: str) -> Response:
     if request.method == "POST":
         return ingest_calls(request, app)
     query = CallsQuery.read(request.query_params)
-    matching = Call.objects.filter(app_id=app).matching(
-        query["path"], query["status"], query["from_time"], query["to_time"]
+    matching = Call.objects.matching(
+        app, query["path"], query["status"], query["from_time"], query["to_time"], query["sort"]
     )
     matching = outliers.narrowed(matching.for_api(query["stats"]), query)
     sort = query["sort"]

@@ -60,7 +60,6 @@ def apps_overview(request: HttpRequest) -> HttpResponse:
 @requires_read_access
 def calls_list(request: HttpRequest, app: str) -> HttpResponse:
     app_obj = get_object_or_404(App, name=app)
-    app_calls = Call.objects.filter(app=app_obj)
     paths = list(app_obj.paths.order_by("path").values_list("path", flat=True))
     form = CallFilterForm(request.GET, paths)
     context = {"app": app_obj, "form": form, "has_calls": bool(paths)}
@@ -75,13 +74,15 @@ def calls_list(request: HttpRequest, app: str) -> HttpResponse:
     # here) does; matching()'s bound is exclusive, as Fn's from_time is, so it reaches back a
     # microsecond, the databases' precision.
     after = since - timedelta(microseconds=1) if since else None
-    calls = app_calls.matching(wanted["path"], wanted["status"], after, wanted["until"])
+    calls = Call.objects.matching(
+        app, wanted["path"], wanted["status"], after, wanted["until"], wanted["sort"]
+    )
     calls = outliers.narrowed(calls, wanted)
     # The first line of an error is all the list shows: read its start, not all of it.
     calls = calls.for_list().annotate(error_start=Substr("error", 1, ERROR_START))
     page, newer, older = keyset_page(calls, wanted["sort"], wanted["cursor"], wanted["after"])
     # Paths outlive purged calls: an empty page asks (one index lookup) whether any is left.
-    context["has_calls"] = bool(page) or app_calls.exists()
+    context["has_calls"] = bool(page) or Call.objects.filter(app=app_obj).exists()
     # The summaries cover the list's span, or the day before its end when it has no start.
     summary_since = since or (wanted["until"] or now) - WINDOWS[DEFAULT_WINDOW]
     summaries = reports.path_summaries(app_obj.name, summary_since, wanted["until"])
@@ -208,8 +209,8 @@ def call_detail(request: HttpRequest, app: str, call_id: str) -> HttpResponse:
         "unfinished": unfinished,
         # How long a call still queued or running has been so, as of this page.
         "so_far": timezone.now() - (call.started_at or call.created_at) if unfinished else None,
-        "newer": same_status.filter(id__gt=call.id).order_by("id").first(),
-        "older": same_status.filter(id__lt=call.id).order_by("-id").first(),
+        "newer": same_status.oldest_first(call.id).first(),
+        "older": same_status.newest_first(call.id).first(),
         "window": picked_window(request),
     }
     return render(request, "call_detail.html", context)
