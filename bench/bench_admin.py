@@ -259,7 +259,7 @@ def measure(now: datetime, cookie: str, token: str) -> None:
     count = doomed.count()
     copy_tables()
     settle()
-    _, raw = during(lambda: raw_delete(cutoff), token, cookie)  # under the same requests
+    under_raw, raw = during(lambda: raw_delete(cutoff), token, cookie)  # the same requests
     raw_settled = raw + settle()
     drop_copies()
     settle()
@@ -272,9 +272,12 @@ def measure(now: datetime, cookie: str, token: str) -> None:
         print(f"  ... each until InnoDB purged it: {settled:.1f} s / {raw_settled:.1f} s,"
               f" ratio {settled / raw_settled:.2f}")  # fmt: skip
     for n, what in enumerate(("list page", "ingest")):
-        ratio = statistics.median(t[n] for t in under) / statistics.median(t[n] for t in before)
+        median_before = statistics.median(t[n] for t in before)
+        ratio = statistics.median(t[n] for t in under) / median_before
+        raw_ratio = statistics.median(t[n] for t in under_raw) / median_before
         print(f"  {what}: median during purge / before {ratio:.2f} (target <= 1.5),"
-              f" longest {max(t[n] for t in under) * 1000:.0f} ms")  # fmt: skip
+              f" longest {max(t[n] for t in under) * 1000:.0f} ms;"
+              f" during the raw DELETE {raw_ratio:.2f}")  # fmt: skip
 
 
 def main() -> None:
