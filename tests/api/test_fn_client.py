@@ -9,6 +9,7 @@ import pytest
 import yaml
 from bravado.client import SwaggerClient
 from bravado.exception import HTTPNotFound
+from bravado.requests_client import RequestsClient
 
 from calls.fntime import NS_PER_SECOND
 from calls.models import CallLog
@@ -23,7 +24,11 @@ def fn_client(live_server):
     spec["host"] = urlsplit(live_server.url).netloc  # the spec names Fn's 127.0.0.1:8080
     spec["schemes"] = ["http"]
     config = {"validate_responses": True, "validate_swagger_spec": True, "use_models": False}
-    return SwaggerClient.from_spec(spec, origin_url=live_server.url, config=config)
+    http = RequestsClient()
+    yield SwaggerClient.from_spec(spec, origin_url=live_server.url, http_client=http, config=config)
+    # Its kept-alive sockets hold the live server's threads, and each thread its database
+    # connection (kept between requests), which would stop the test database being dropped.
+    http.session.close()
 
 
 def test_an_fn_client_lists_calls_with_cursors_and_reads_them(fn_client, make_call):
