@@ -42,11 +42,7 @@ class StatsField(models.JSONField):
         # database keeps the text, it is then the wire's own bytes (see wire_json).
         if not isinstance(value, list):  # an expression
             return super().get_db_prep_value(value, connection, prepared)
-        if connection.vendor == "postgresql":
-            from psycopg.types.json import Jsonb
-
-            return Jsonb(value, dumps=orjson_text)
-        return orjson_text(value)
+        return orjson_parameter(self, value, connection)
 
 
 class SketchField(models.JSONField):
@@ -69,11 +65,18 @@ class SketchField(models.JSONField):
     def get_db_prep_value(self, value, connection, prepared=False):
         if not isinstance(value, dict):  # an expression
             return super().get_db_prep_value(value, connection, prepared)
-        if connection.vendor == "postgresql":
-            from psycopg.types.json import Json
+        return orjson_parameter(self, value, connection)
 
-            return Json(value, dumps=orjson_text)
+
+def orjson_parameter(field: models.JSONField, value: object, connection) -> object:
+    """A whole value for `field`'s column, written by orjson: on PostgreSQL handed to psycopg
+    as the column's type (json or jsonb), elsewhere as the text."""
+    if connection.vendor != "postgresql":
         return orjson_text(value)
+    from psycopg.types.json import Json, Jsonb
+
+    adapter = Json if field.db_type(connection) == "json" else Jsonb
+    return adapter(value, dumps=orjson_text)
 
 
 def orjson_text(value: object) -> str:
