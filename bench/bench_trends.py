@@ -47,10 +47,12 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.db.models import Q  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from calls import rollups  # noqa: E402
+from calls.fields import json_of_sketch, orjson_text  # noqa: E402
 from calls.fntime import format_datetime  # noqa: E402
 from calls.ids import new_id  # noqa: E402
 from calls.models import ApiToken, App, Call, CallPath  # noqa: E402
@@ -119,11 +121,15 @@ def copy_calls(seen: list[Observation]) -> None:
 
 def copy_rollups(seen: list[Observation]) -> None:
     """The day's buckets, aggregated as rollups.record() does, written with COPY. The 24 hours
-    loaded before (newer) share a bucket per step and path with these: those are merged."""
+    loaded before (newer) share a bucket per step and path with these, and the week: those are
+    merged."""
     partials = rollups.aggregate(seen)
-    first = rollups.bucket_start(min(o.created_at for o in seen), rollups.DAY)
-    last = max(o.created_at for o in seen)
-    straddling = rollups.Rollup.objects.filter(start__gte=first, start__lte=last)
+    oldest, last = min(o.created_at for o in seen), max(o.created_at for o in seen)
+    straddling = rollups.Rollup.objects.filter(
+        Q(start__gte=rollups.bucket_start(oldest, rollups.DAY))
+        | Q(step=rollups.WEEK, start__gte=rollups.bucket_start(oldest, rollups.WEEK)),
+        start__lte=last,
+    )
     stored = {(row.app_name, row.path, row.step, row.start): row for row in straddling}
     for key, row in stored.items():
         if key in partials:
@@ -137,7 +143,9 @@ def copy_rollups(seen: list[Observation]) -> None:
             row = rollups.Rollup(app_name=key[0], path=key[1], step=key[2], start=key[3])
             partial.apply(row)
             values = [getattr(row, column) for column in ROLLUP_COLUMNS]
-            copy.write_row([json.dumps(v) if isinstance(v, dict) else v for v in values])
+            copy.write_row(
+                [orjson_text(json_of_sketch(v)) if isinstance(v, dict) else v for v in values]
+            )
 
 
 def serve() -> subprocess.Popen:

@@ -40,10 +40,11 @@ class Row:
 
 
 @functools.cache  # a few hundred keys, met in every bucket of every heatmap
-def row_of(key: str) -> int:
+def row_of(key: int) -> int:
     """The row (0 up to len(EDGES)) of a sketch bin: row r holds bins EDGES[r-1] < key <=
-    EDGES[r]; row 0 also the zero bin, the last row every bin above the top edge."""
-    return 0 if key == sketch.ZERO else bisect.bisect_left(EDGES, int(key))
+    EDGES[r]; row 0 also the zero bin (the lowest key), the last row every bin above the top
+    edge."""
+    return bisect.bisect_left(EDGES, key)
 
 
 def micros_above(key: int) -> str:

@@ -1,8 +1,8 @@
 """Aggregate queries over many calls, shared by the dashboard and the API.
 
 Each reads rollups (calls.rollups), never the calls of its window: a window is tiled by whole
-days, then whole hours, then whole minutes at its edges, so a summary merges at most
-days + 164 rows per path (the overview: per app, from its rows over all paths), whatever the
+weeks, then whole days, hours and minutes at its edges, so a summary merges at most
+weeks + 176 rows per path (the overview: per app, from its rows over all paths), whatever the
 traffic. Windows are taken to whole minutes (the minute holding their start to the minute
 holding their end); only finished calls are counted.
 Percentiles come from the rollups' histograms, within `sketch.RELATIVE_ACCURACY` (1%) of the
@@ -17,10 +17,10 @@ from django.utils import timezone
 
 from calls import rollups, sketch
 from calls.models import App, Call
-from calls.rollups import ALL_PATHS, DAY, FAILED, FINISHED, HOUR, MINUTE, Rollup
+from calls.rollups import ALL_PATHS, DAY, FAILED, FINISHED, HOUR, MINUTE, WEEK, Rollup
 
 
-def cover(low: int, high: int, steps: tuple[int, ...] = (DAY, HOUR, MINUTE)) -> list[tuple]:
+def cover(low: int, high: int, steps: tuple[int, ...] = (WEEK, DAY, HOUR, MINUTE)) -> list[tuple]:
     """(step, first start, end) ranges of buckets that tile [low, high) (Unix seconds, whole
     minutes): the coarsest buckets that fit, finer ones at the edges."""
     step, *finer = steps
@@ -33,10 +33,17 @@ def cover(low: int, high: int, steps: tuple[int, ...] = (DAY, HOUR, MINUTE)) -> 
 
 
 def window_bounds(since: datetime, until: datetime | None) -> tuple[int, int]:
-    """The window in Unix seconds, widened to whole minutes; no end means now."""
+    """The window in Unix seconds, widened to whole minutes; no end means now. A window whose
+    last minute holds now is widened to the end of now's week: no call is newer than now, so
+    the buckets holding it are read whole (the week's row rather than its days, hours and
+    minutes so far); a call stamped later by a fast clock counts with this week's."""
+    now = timezone.now().timestamp()
     low = int(since.timestamp()) // MINUTE * MINUTE
-    end = (until or timezone.now()).timestamp()
-    return low, -(-int(end) // MINUTE) * MINUTE if end > low else low
+    end = until.timestamp() if until else now
+    high = -(-int(end) // MINUTE) * MINUTE if end > low else low
+    if high > low and high > now:
+        high = max(high, (int(now) // WEEK + 1) * WEEK)
+    return low, high
 
 
 def covering(since: datetime, until: datetime | None) -> Q:

@@ -1,9 +1,9 @@
 """Rollups: finished calls pre-aggregated per app, path and time bucket, so that summaries and
 trends over any window merge a bounded number of rows instead of reading the calls.
 
-Each bucket is kept at three steps (a minute, an hour, a day), written together by the
-transaction that stores its calls (`calls.storing`), so a window is covered by whole days,
-then whole hours, then whole minutes at its edges (`calls.reports`). A row holds counts by
+Each bucket is kept at four steps (a minute, an hour, a day, a week), written together by the
+transaction that stores its calls (`calls.storing`), so a window is covered by whole weeks,
+then whole days, hours and minutes at its edges (`calls.reports`). A row holds counts by
 status, the largest peaks, and `calls.sketch` histograms of duration (seconds), peak memory
 (bytes), peak memory as a percentage of the limit and peak CPU.
 
@@ -15,17 +15,20 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import orjson
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Cast
 
 from calls import sketch
-from calls.fields import SketchField
+from calls.fields import SketchField, sketch_of_json
 from calls.stats import Point, peak_memory_share
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
-STEPS = (MINUTE, HOUR, DAY)
+# Weeks only serve summaries over long windows (trends chart days at most): a 30-day summary
+# then merges about 4 week rows and a few day rows a path instead of 29 day rows, each of
+# which holds most of the histograms' bins. Weeks start on a Thursday, 1970-01-01's weekday.
+WEEK = 7 * DAY
+STEPS = (MINUTE, HOUR, DAY, WEEK)
 # The statuses a finished call ends in (Call.Status without Call.UNFINISHED): only they count.
 FINISHED = ("success", "error", "timeout", "cancelled")
 FAILED = ("error", "timeout")  # what the pages and the API count as failed
@@ -45,13 +48,13 @@ class RollupQuerySet(models.QuerySet):
         applies to a json column), and a 30-day summary decodes thousands of them."""
         texts = {f"{name}_text": Cast(name, models.TextField()) for name in sketches}
         for row in self.annotate(**texts).values_list(*fields, *texts):
-            yield (*row[: len(fields)], *map(orjson.loads, row[len(fields) :]))
+            yield (*row[: len(fields)], *map(sketch_of_json, row[len(fields) :]))
 
 
 class Rollup(models.Model):
     app_name = models.CharField(max_length=255)
     path = models.CharField(max_length=256)
-    step = models.IntegerField()  # seconds: MINUTE, HOUR or DAY
+    step = models.IntegerField()  # seconds: MINUTE, HOUR, DAY or WEEK
     start = models.DateTimeField()  # a multiple of step since the epoch, UTC
     success = models.BigIntegerField(default=0)
     error = models.BigIntegerField(default=0)
@@ -162,8 +165,8 @@ def bucket_start(moment: datetime, step: int) -> datetime:
 
 def aggregate(observations: Iterable[Observation]) -> dict[tuple, Partial]:
     """What finished calls add to each (app, path, step, start) bucket, ALL_PATHS included.
-    Each call is binned once, into its path's minute, and each minute then added to its six
-    buckets: binning every call six times took most of ingest's time in this module."""
+    Each call is binned once, into its path's minute, and each minute then added to its eight
+    buckets: binning every call eight times took most of ingest's time in this module."""
     minutes: dict[tuple, Partial] = defaultdict(Partial)
     for seen in observations:
         if seen.status in FINISHED:
@@ -216,3 +219,28 @@ def lock(keys: list[tuple]) -> dict[tuple, Rollup]:
         (row.app_name, row.path, row.step, row.start): row
         for row in rows.order_by("app_name", "path", "step", "start")
     }
+
+
+def rebuild_weeks(since: datetime) -> int:
+    """Replace the week rows from the week holding `since` on with the merge of their day rows,
+    and return how many were written: for rollups kept before weeks were (migration 0011), and
+    after rebuild_rollups, whose first week may begin before the first day it rebuilt. One app
+    at a time, so memory holds an app's day rows, not the table's."""
+    first = bucket_start(since, WEEK)
+    names = ("path", "start", *FINISHED, *PEAKS)
+    written = 0
+    with transaction.atomic():
+        Rollup.objects.filter(step=WEEK, start__gte=first).delete()
+        days = Rollup.objects.filter(step=DAY, start__gte=first)
+        for app in days.order_by("app_name").values_list("app_name", flat=True).distinct():
+            weeks: dict[tuple, Partial] = defaultdict(Partial)
+            for values in days.filter(app_name=app).with_sketches(*names, sketches=SKETCHES):
+                row = dict(zip((*names, *SKETCHES), values, strict=True))
+                weeks[(row["path"], bucket_start(row["start"], WEEK))].absorb(row)
+            rows = []
+            for (path, start), partial in weeks.items():
+                rows.append(Rollup(app_name=app, path=path, step=WEEK, start=start))
+                partial.apply(rows[-1])
+            Rollup.objects.bulk_create(rows, batch_size=WRITE_CHUNK)
+            written += len(rows)
+    return written

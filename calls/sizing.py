@@ -1,5 +1,5 @@
 """Right-sizing: what a path's calls over a window say about its memory limit and its CPU,
-from its merged rollups (reports.path_totals: at most days + 164 rows a path), never from the
+from its merged rollups (reports.path_totals: at most weeks + 176 rows a path), never from the
 calls.
 
 The memory advice is the largest peak seen plus HEADROOM, rounded up to a multiple of

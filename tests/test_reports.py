@@ -3,8 +3,9 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from calls.reports import apps_overview, cover, path_summaries
+from calls.reports import apps_overview, cover, path_summaries, window_bounds
 from calls.sketch import RELATIVE_ACCURACY
 from calls.stats import MIB
 from tests.conftest import T0
@@ -74,6 +75,28 @@ def test_it_tiles_a_window_with_the_coarsest_buckets_that_fit():
     ]
     assert cover(minute, 5 * minute) == [(minute, minute, 5 * minute)]
     assert cover(minute, minute) == []
+
+
+def test_a_window_up_to_now_reads_the_buckets_holding_now_whole():
+    now = timezone.now()
+    week_ends = (int(now.timestamp()) // 604800 + 1) * 604800
+    since = now - timedelta(days=30)
+    assert window_bounds(since, None)[1] == week_ends
+    assert window_bounds(since, now + timedelta(seconds=1))[1] == week_ends
+    an_hour_ago = int((now - timedelta(hours=1)).timestamp()) // 60 * 60 + 60
+    assert window_bounds(since, now - timedelta(hours=1))[1] == an_hour_ago
+
+
+def test_it_tiles_a_long_window_with_weeks_then_days_hours_and_minutes():
+    week, day, hour, minute = 7 * 86400, 86400, 3600, 60
+    low, high = week - day - minute, 4 * week + 2 * day + hour
+    assert cover(low, high) == [
+        (minute, low, week - day),
+        (day, week - day, week),
+        (week, week, 4 * week),
+        (day, 4 * week, 4 * week + 2 * day),
+        (hour, 4 * week + 2 * day, high),
+    ]
 
 
 def test_it_counts_only_finished_calls(make_call):

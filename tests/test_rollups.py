@@ -6,6 +6,8 @@ from collections import defaultdict
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from calls import ingest
 from calls.fntime import format_datetime
@@ -19,6 +21,7 @@ from calls.rollups import (
     HOUR,
     MINUTE,
     STEPS,
+    WEEK,
     Observation,
     Partial,
     Rollup,
@@ -70,11 +73,15 @@ def test_it_counts_a_call_once_at_each_step_when_it_finishes():
         (MINUTE, 1, 2**20),
         (HOUR, 1, 2**20),
         (DAY, 1, 2**20),
+        (WEEK, 1, 2**20),
     ]
     assert [row.start for row in rows] == [
         T0.replace(second=0, microsecond=0),
         T0.replace(minute=0, second=0, microsecond=0),
         T0.replace(hour=0, minute=0, second=0, microsecond=0),
+        # Weeks from the epoch's, a Thursday.
+        T0.replace(hour=0, minute=0, second=0, microsecond=0)
+        - timedelta(days=(T0.weekday() - 3) % 7),
     ]
     assert rows[0].mem_share == {key_of(100 / 128): 1}  # a MiB of 128, in percent
     assert rows[0].max_mem_limit == 128 * 2**20
@@ -86,7 +93,7 @@ def test_it_adds_a_batch_to_the_buckets_already_there():
     [hello, x] = path_summaries("myapp", BEFORE)
     assert hello["by_status"] == {"error": 1, "success": 1, "timeout": 1}
     assert x["by_status"] == {"success": 1}
-    assert Rollup.objects.count() == 9  # minute, hour and day of /hello, /x and all paths
+    assert Rollup.objects.count() == 12  # minute, hour, day, week of /hello, /x and all paths
     assert Rollup.objects.get(path=ALL_PATHS, step=MINUTE).success == 2
 
 
@@ -96,12 +103,25 @@ def test_it_keeps_rollups_when_calls_are_purged():
     assert path_summaries("myapp", BEFORE)[0]["calls"] == 2
 
 
-def test_its_percentiles_stay_within_the_stated_error_of_exact_ones_from_the_rows():
+@pytest.mark.parametrize(
+    ("days", "window", "open_ended"),
+    [
+        # A window of whole minutes, with calls on both sides, over minutes, hours and a day ...
+        (2, timedelta(hours=29, minutes=25, seconds=13), False),
+        # ... and over weeks, and days and hours on both sides of them ...
+        (45, timedelta(days=31, hours=5, minutes=7, seconds=13), False),
+        # ... and up to now, which reads the buckets holding now whole.
+        (45, timedelta(days=31, hours=5, minutes=7, seconds=13), True),
+    ],
+)
+def test_its_percentiles_stay_within_the_stated_error_of_exact_ones_from_the_rows(
+    days, window, open_ended
+):
     rng = random.Random(12)
     calls = [
         fn_call(
             f"call{i:05d}",
-            T0 - timedelta(seconds=rng.randrange(2 * DAY)),
+            T0 - timedelta(seconds=rng.randrange(days * DAY)),
             seconds=round(rng.lognormvariate(0, 1.5), 3),
             status=rng.choice(["success", "success", "error", "timeout"]),
             path=rng.choice(["/a", "/b", "/c"]),
@@ -111,12 +131,15 @@ def test_its_percentiles_stay_within_the_stated_error_of_exact_ones_from_the_row
     ]
     for i in range(0, len(calls), 500):
         send(*calls[i : i + 500])
-    # A window of whole minutes, with calls on both sides, over minutes, hours and a day.
-    since, until = T0 - timedelta(hours=30, minutes=7, seconds=13), T0 - timedelta(minutes=42)
-    rows = Call.objects.filter(
-        created_at__gte=since.replace(second=0, microsecond=0),
-        created_at__lt=until.replace(second=0, microsecond=0) + timedelta(minutes=1),
-    )
+    until = T0 - timedelta(minutes=42)
+    since = until - window
+    rows = Call.objects.filter(created_at__gte=since.replace(second=0, microsecond=0))
+    if open_ended:
+        until = None
+    else:
+        rows = rows.filter(
+            created_at__lt=until.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        )
     summaries = path_summaries("myapp", since, until)
     assert [s["path"] for s in summaries] == ["/a", "/b", "/c"]
     for summary in summaries:
@@ -143,9 +166,9 @@ def test_its_percentiles_stay_within_the_stated_error_of_exact_ones_from_the_row
     )
 
 
-def test_a_batch_adds_each_call_to_its_six_buckets_once():
-    """aggregate() bins a call into its path's minute, then adds minutes to the hours, days and
-    all paths' buckets: the same as adding every call to each of its buckets."""
+def test_a_batch_adds_each_call_to_its_eight_buckets_once():
+    """aggregate() bins a call into its path's minute, then adds minutes to the hours, days,
+    weeks and all paths' buckets: the same as adding every call to each of its buckets."""
     rng = random.Random(3)
     seen = [
         Observation(
@@ -168,4 +191,24 @@ def test_a_batch_adds_each_call_to_its_six_buckets_once():
                 if one.status in FINISHED:
                     expected[(one.app, path, step, bucket_start(one.created_at, step))].add(one)
     assert aggregate(seen) == expected
-    assert len(expected) > 12  # minutes, hours and days of both paths and of all
+    assert len(expected) > 16  # minutes, hours, days and weeks of both paths and of all
+
+
+@pytest.mark.django_db(transaction=True)  # migrating: SQLite's schema editor wants no atomic
+def test_the_weeks_migration_merges_the_days_already_stored_into_weeks():
+    rng = random.Random(5)
+    send(
+        *(
+            fn_call(f"c{i:03d}", T0 - timedelta(hours=rng.randrange(24 * 20)), path=path)
+            for i, path in enumerate(["/a", "/b"] * 60)
+        )
+    )
+    weeks = Rollup.objects.filter(step=WEEK).order_by("path", "start")
+    kept = list(weeks.values_list("path", "start", "success", "duration", "max_duration"))
+    assert len(kept) >= 9  # three weeks or more, of /a, /b and all paths
+
+    MigrationExecutor(connection).migrate([("calls", "0010_sketch_json")])
+    assert not weeks.exists()
+    MigrationExecutor(connection).migrate([("calls", "0011_rollup_weeks")])
+
+    assert list(weeks.values_list("path", "start", "success", "duration", "max_duration")) == kept

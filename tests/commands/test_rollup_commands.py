@@ -7,7 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from calls.rollups import Rollup
+from calls.models import Call
+from calls.rollups import ALL_PATHS, MINUTE, WEEK, Rollup, bucket_start
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +52,22 @@ def test_it_leaves_days_before_since_alone(make_call):
     Rollup.objects.filter(step=60).delete()  # as if the day had been purged of its calls
     old.delete()
     run("rebuild_rollups", "--since", f"{timezone.now() - timedelta(days=1):%Y-%m-%d}")
-    assert Rollup.objects.count() == 4  # hour and day, of the path and of all paths
+    assert Rollup.objects.count() == 6  # hour, day and week, of the path and of all paths
+
+
+def test_a_week_begun_before_since_holds_its_days_once(make_call):
+    week = bucket_start(timezone.now() - timedelta(days=14), WEEK)
+    make_call(created=week + timedelta(days=1, hours=1))  # before --since: its calls purged
+    Rollup.objects.filter(step=MINUTE).delete()
+    Call.objects.all().delete()
+    make_call(created=week + timedelta(days=4, hours=1), status="error")  # rebuilt
+
+    output = run("rebuild_rollups", "--since", f"{week + timedelta(days=3):%Y-%m-%d}")
+
+    row = Rollup.objects.get(step=WEEK, path=ALL_PATHS)
+    assert (row.start, row.success, row.error) == (week, 1, 1)
+    assert sum(row.duration.values()) == 2
+    assert "Merged 2 week rollups from their days" in output  # the path's and all paths'
 
 
 def test_it_refuses_a_since_that_is_no_date():
@@ -63,6 +79,6 @@ def test_it_purges_rollups_older_than_their_retention(make_call, settings):
     settings.ROLLUPS_RETENTION_DAYS = 30
     make_call(created=timezone.now() - timedelta(days=45))
     make_call(created=timezone.now() - timedelta(days=2))
-    assert "Deleted 6 rollups" in run("purge_rollups")  # 3 steps, of the path and all paths
-    assert Rollup.objects.count() == 6
-    assert "Deleted 6 rollups" in run("purge_rollups", "--older-than", "1d")
+    assert "Deleted 8 rollups" in run("purge_rollups")  # 4 steps, of the path and all paths
+    assert Rollup.objects.count() == 8
+    assert "Deleted 8 rollups" in run("purge_rollups", "--older-than", "1d")

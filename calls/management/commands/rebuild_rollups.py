@@ -45,7 +45,11 @@ class Command(BaseCommand):
             start = first + timedelta(days=n)
             total += self.rebuild(start, start + timedelta(days=1))
             self.stdout.write(f"{start:%Y-%m-%d}: {total} calls so far ({n + 1}/{days} days)")
+        # The first week may hold days before --since, which keep their day rows: weeks are
+        # merged again from days.
+        weeks = rollups.rebuild_weeks(first)
         self.stdout.write(f"Rebuilt the rollups from {total} calls since {first:%Y-%m-%d}")
+        self.stdout.write(f"Merged {weeks} week rollups from their days")
 
     def rebuild(self, start: datetime, end: datetime) -> int:
         """One day's rollups, every step, replaced in one transaction."""

@@ -1,0 +1,86 @@
+"""Rollups' histograms stored as a list of int keys and a list of counts instead of JSON objects
+keyed by strings (calls.fields.SketchField says why), then week rollups (calls.rollups.WEEK) merged from
+the day rows already stored, so that summaries over long windows read weeks from the start.
+
+Ingest keeps weeks from here on; calls stored by a server still running the code before this
+migration reach their days but not their weeks, which `manage.py rebuild_rollups --since`
+mends. Every rollup row is rewritten, a chunk at a time (about a minute a million rows on the
+development machine). Going back deletes the weeks and writes the objects again."""
+
+from datetime import UTC, datetime
+
+import orjson
+from django.db import migrations
+
+SKETCHES = ("duration", "peak_mem", "mem_share", "peak_cpu")
+OLD_ZERO, ZERO = "z", -(2**31)  # the zero bin's key before, and calls.sketch.ZERO
+CHUNK = 2000
+
+
+def rewrite(convert):
+    """Every rollup's four histograms through `convert`, on the text or on what the driver
+    decoded (psycopg decodes a json column), written back as text."""
+
+    def run(apps, schema_editor):
+        columns = ", ".join(SKETCHES)
+        last = 0
+        with schema_editor.connection.cursor() as cursor:
+            while True:
+                cursor.execute(
+                    f"SELECT id, {columns} FROM calls_rollup WHERE id > %s ORDER BY id LIMIT %s",
+                    [last, CHUNK],
+                )
+                rows = cursor.fetchall()
+                if not rows:
+                    return
+                cursor.executemany(
+                    f"UPDATE calls_rollup SET {', '.join(f'{c} = %s' for c in SKETCHES)}"
+                    " WHERE id = %s",
+                    [
+                        [
+                            *(
+                                orjson.dumps(convert(orjson.loads(v) if isinstance(v, str) else v))
+                                .decode()
+                                for v in values
+                            ),
+                            pk,
+                        ]
+                        for pk, *values in rows
+                    ],
+                )
+                last = rows[-1][0]
+
+    return run
+
+
+def lists(histogram: dict) -> list:
+    bins = sorted((ZERO if key == OLD_ZERO else int(key), n) for key, n in histogram.items())
+    return [[key for key, _ in bins], [n for _, n in bins]]
+
+
+def objects(histogram: list) -> dict:
+    keys, counts = histogram
+    return {(OLD_ZERO if key == ZERO else str(key)): n for key, n in zip(keys, counts)}
+
+
+def merge_weeks(apps, schema_editor):
+    # The model's code (its histograms' field, Partial's merging) and not the frozen model:
+    # this runs on the schema of 0010, which is the model's own.
+    from calls.rollups import rebuild_weeks
+
+    rebuild_weeks(datetime(1970, 1, 1, tzinfo=UTC))
+
+
+def delete_weeks(apps, schema_editor):
+    apps.get_model("calls", "Rollup").objects.filter(step=7 * 86400).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("calls", "0010_sketch_json"),
+    ]
+
+    operations = [
+        migrations.RunPython(rewrite(lists), rewrite(objects)),
+        migrations.RunPython(merge_weeks, delete_weeks),
+    ]
