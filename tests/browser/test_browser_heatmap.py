@@ -62,3 +62,22 @@ def test_a_click_on_a_heatmap_cell_lists_its_calls(open_page):
     assert set(query) == {"path", "since", "until", "min_duration", "max_duration", "sort"}
     assert page.locator("h1").inner_text() == "Calls of media"
     assert calls >= 1
+
+
+def test_a_heatmap_wider_than_the_screen_opens_at_its_newest_columns(open_page):
+    call_command("seed_demo", calls=300)  # all in the last hours of the week's 168 columns
+    page = open_page("/apps/media/trends/?window=7d", PHONE)
+    scroller = page.locator("div.scroll:has(table.heatmap)")
+    scroller.scroll_into_view_if_needed()
+    scroller.screenshot(path="tests/screenshots/heatmap-7d-phone.png")
+    box = scroller.bounding_box()
+    first, last = (page.locator("table.heatmap thead th").nth(n) for n in (1, -1))
+    assert box["width"] < page.locator("table.heatmap").bounding_box()["width"]
+    # The newest column is in view at the right; the oldest is out of view at the left.
+    last_box = last.bounding_box()
+    assert box["x"] <= last_box["x"]
+    assert last_box["x"] + last_box["width"] <= box["x"] + box["width"]
+    assert first.bounding_box()["x"] + first.bounding_box()["width"] < box["x"]
+    # The table still reads left to right: its row labels first, the oldest column next.
+    assert page.locator("table.heatmap tbody th").first.bounding_box()["x"] <= box["x"] + 1
+    assert page.errors == []
