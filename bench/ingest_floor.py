@@ -14,7 +14,7 @@ def floor_rate(bodies: list[bytes], prefix: str) -> tuple[float, float]:
     from django.db import connection, transaction
 
     from calls import rollups
-    from calls.fields import orjson_text
+    from calls.fields import json_of_sketch, orjson_text
     from calls.ingest import parse_batch
 
     batches = []
@@ -34,7 +34,8 @@ def floor_rate(bodies: list[bytes], prefix: str) -> tuple[float, float]:
             logs.append((call.id, incoming.log))
             seen.append(rollups.observe(call, incoming.points))
         buckets = [
-            (*key, *partial.counts.values(), *map(orjson_text, partial.sketches.values()),
+            (*key, *partial.counts.values(),
+             *(orjson_text(json_of_sketch(h)) for h in partial.sketches.values()),
              *partial.peaks.values())
             for key, partial in rollups.aggregate(seen).items()
         ]  # fmt: skip

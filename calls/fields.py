@@ -8,6 +8,7 @@ import orjson
 from django.db import connection, models
 from django.db.models.functions import Cast
 
+from calls.sketch import ZERO
 from calls.stats import go_order, peak_memory_share
 
 # How the text orjson writes for a call with points begins. Rows written before stats were
@@ -59,11 +60,19 @@ class SketchField(models.JSONField):
         return "json" if connection.vendor == "postgresql" else super().db_type(connection)
 
     def from_db_value(self, value, expression, connection):
-        if isinstance(value, list):  # psycopg decodes json columns itself (Django: jsonb only)
-            return dict(zip(*value, strict=True))
+        if isinstance(value, list | dict):  # psycopg decodes json columns (Django: jsonb only)
+            return sketch_of(value)
         if isinstance(value, str | bytes) and isinstance(expression, models.expressions.Col):
             return sketch_of_json(value)
         return super().from_db_value(value, expression, connection)
+
+    def to_python(self, value):
+        # loaddata: the form value_to_string wrote.
+        return sketch_of(value) if isinstance(value, list) else value
+
+    def value_to_string(self, obj) -> list[list[int]]:
+        # dumpdata: the stored form, since JSON would turn the int keys into strings.
+        return json_of_sketch(self.value_from_object(obj))
 
     def get_db_prep_value(self, value, connection, prepared=False):
         if not isinstance(value, dict):  # an expression
@@ -79,7 +88,16 @@ def json_of_sketch(histogram: dict[int, int]) -> list[list[int]]:
 
 def sketch_of_json(text: str | bytes) -> dict[int, int]:
     """A histogram from the text SketchField stores; a dict keeps the keys' ascending order."""
-    return dict(zip(*orjson.loads(text), strict=True))
+    return sketch_of(orjson.loads(text))
+
+
+def sketch_of(stored: list | dict) -> dict[int, int]:
+    """A histogram from its stored form decoded. An object keyed by strings ("z" the zero bin)
+    is the form before migration 0011, which a server still on older code may write during an
+    upgrade: it is read the same, and written in the new form when its row next changes."""
+    if isinstance(stored, dict):
+        return {ZERO if key == "z" else int(key): n for key, n in stored.items()}
+    return dict(zip(*stored, strict=True))
 
 
 def orjson_parameter(field: models.JSONField, value: object, connection) -> object:

@@ -163,7 +163,9 @@ def bucket_start(moment: datetime, step: int) -> datetime:
     return datetime.fromtimestamp(seconds - seconds % step, UTC)
 
 
-def aggregate(observations: Iterable[Observation]) -> dict[tuple, Partial]:
+def aggregate(
+    observations: Iterable[Observation], steps: tuple[int, ...] = STEPS
+) -> dict[tuple, Partial]:
     """What finished calls add to each (app, path, step, start) bucket, ALL_PATHS included.
     Each call is binned once, into its path's minute, and each minute then added to its eight
     buckets: binning every call eight times took most of ingest's time in this module."""
@@ -174,15 +176,16 @@ def aggregate(observations: Iterable[Observation]) -> dict[tuple, Partial]:
     partials: dict[tuple, Partial] = defaultdict(Partial)
     for (app, path, minute), partial in minutes.items():
         figures = partial.counts | partial.sketches | partial.peaks
-        for step in STEPS:
+        for step in steps:
             start = bucket_start(minute, step)
             partials[(app, path, step, start)].absorb(figures)
             partials[(app, ALL_PATHS, step, start)].absorb(figures)
     return partials
 
 
-def record(observations: Iterable[Observation]) -> None:
-    """Add finished calls to their buckets, at every step, inside the caller's transaction.
+def record(observations: Iterable[Observation], steps: tuple[int, ...] = STEPS) -> None:
+    """Add finished calls to their buckets, at every step (or `steps`), inside the caller's
+    transaction.
 
     Set-based, and safe between concurrent writers: the batch's rows are locked with SELECT ...
     FOR UPDATE in key order; those missing are created (an INSERT skipping rows another writer
@@ -190,7 +193,7 @@ def record(observations: Iterable[Observation]) -> None:
     the same bucket queue on its row instead of each adding to a copy; the rare deadlock of two
     writers creating rows in turn aborts one, which storing.with_retries runs again.
     """
-    partials = aggregate(observations)
+    partials = aggregate(observations, steps)
     keys = sorted(partials)
     for i in range(0, len(keys), WRITE_CHUNK):
         chunk = keys[i : i + WRITE_CHUNK]
@@ -221,26 +224,27 @@ def lock(keys: list[tuple]) -> dict[tuple, Rollup]:
     }
 
 
-def rebuild_weeks(since: datetime) -> int:
+def rebuild_weeks(since: datetime, model: type[models.Model] | None = None) -> int:
     """Replace the week rows from the week holding `since` on with the merge of their day rows,
-    and return how many were written: for rollups kept before weeks were (migration 0011), and
-    after rebuild_rollups, whose first week may begin before the first day it rebuilt. One app
-    at a time, so memory holds an app's day rows, not the table's."""
+    and return how many were written: for rollups kept before weeks were (migration 0011, which
+    passes its frozen Rollup as `model`), and after rebuild_rollups, which rebuilds days only.
+    One app at a time, so memory holds an app's day rows, not the table's."""
+    model = model or Rollup
     first = bucket_start(since, WEEK)
-    names = ("path", "start", *FINISHED, *PEAKS)
     written = 0
     with transaction.atomic():
-        Rollup.objects.filter(step=WEEK, start__gte=first).delete()
-        days = Rollup.objects.filter(step=DAY, start__gte=first)
+        model.objects.filter(step=WEEK, start__gte=first).delete()
+        days = model.objects.filter(step=DAY, start__gte=first)
         for app in days.order_by("app_name").values_list("app_name", flat=True).distinct():
             weeks: dict[tuple, Partial] = defaultdict(Partial)
-            for values in days.filter(app_name=app).with_sketches(*names, sketches=SKETCHES):
-                row = dict(zip((*names, *SKETCHES), values, strict=True))
+            for row in days.filter(app_name=app).values(
+                "path", "start", *FINISHED, *SKETCHES, *PEAKS
+            ):
                 weeks[(row["path"], bucket_start(row["start"], WEEK))].absorb(row)
             rows = []
             for (path, start), partial in weeks.items():
-                rows.append(Rollup(app_name=app, path=path, step=WEEK, start=start))
+                rows.append(model(app_name=app, path=path, step=WEEK, start=start))
                 partial.apply(rows[-1])
-            Rollup.objects.bulk_create(rows, batch_size=WRITE_CHUNK)
+            model.objects.bulk_create(rows, batch_size=WRITE_CHUNK)
             written += len(rows)
     return written

@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from calls import ingest
+from calls.fields import sketch_of
 from calls.fntime import format_datetime
 from calls.models import Call
 from calls.reports import apps_overview, path_summaries
@@ -28,7 +29,7 @@ from calls.rollups import (
     aggregate,
     bucket_start,
 )
-from calls.sketch import RELATIVE_ACCURACY, key_of
+from calls.sketch import RELATIVE_ACCURACY, ZERO, key_of
 from calls.stats import percentile
 from tests.conftest import T0
 
@@ -212,3 +213,9 @@ def test_the_weeks_migration_merges_the_days_already_stored_into_weeks():
     MigrationExecutor(connection).migrate([("calls", "0011_rollup_weeks")])
 
     assert list(weeks.values_list("path", "start", "success", "duration", "max_duration")) == kept
+
+
+def test_it_reads_histograms_in_the_form_before_migration_0011():
+    """What a server still on older code writes during an upgrade."""
+    assert sketch_of({"z": 2, "-5": 1, "12": 3}) == {ZERO: 2, -5: 1, 12: 3}
+    assert sketch_of([[ZERO, -5, 12], [2, 1, 3]]) == {ZERO: 2, -5: 1, 12: 3}

@@ -78,7 +78,25 @@ def test_it_refuses_a_since_that_is_no_date():
 def test_it_purges_rollups_older_than_their_retention(make_call, settings):
     settings.ROLLUPS_RETENTION_DAYS = 30
     make_call(created=timezone.now() - timedelta(days=45))
-    make_call(created=timezone.now() - timedelta(days=2))
+    make_call(created=timezone.now() - timedelta(days=10))
     assert "Deleted 8 rollups" in run("purge_rollups")  # 4 steps, of the path and all paths
     assert Rollup.objects.count() == 8
     assert "Deleted 8 rollups" in run("purge_rollups", "--older-than", "1d")
+
+
+def test_a_week_is_kept_while_any_of_its_days_is(make_call):
+    week = bucket_start(timezone.now() - timedelta(days=20), WEEK)
+    make_call(created=week + timedelta(hours=1))
+    days = (timezone.now() - week).days - 2  # a cutoff 2 to 3 days into the week
+    assert "Deleted 6 rollups" in run("purge_rollups", "--older-than", f"{days}d")
+    assert list(Rollup.objects.values_list("step", flat=True)) == [WEEK, WEEK]
+
+
+def test_rollups_survive_dumpdata_and_loaddata(make_call, tmp_path):
+    make_call(status="error", metrics={"mem_usage": 2**20, "mem_limit": 2**27, "cpu_total": 0})
+    kept = stored()
+    dump = tmp_path / "rollups.json"
+    call_command("dumpdata", "calls.rollup", output=str(dump))
+    Rollup.objects.all().delete()
+    call_command("loaddata", str(dump), stdout=StringIO())
+    assert stored() == kept

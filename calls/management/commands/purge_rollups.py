@@ -7,10 +7,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db.models import Q
 from django.utils import timezone
 
 from calls.management.commands.purge_calls import days
-from calls.rollups import Rollup
+from calls.rollups import STEPS, Rollup
 
 
 class Command(BaseCommand):
@@ -26,9 +27,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, older_than, **options):
         cutoff = timezone.now() - timedelta(days=older_than or settings.ROLLUPS_RETENTION_DAYS)
-        old = Rollup.objects.filter(start__lt=cutoff)
+        # Whole buckets before the cutoff: a week's row goes with its last day's, not its first.
+        ended = Q(pk__in=[])
+        for step in STEPS:
+            ended |= Q(step=step, start__lte=cutoff - timedelta(seconds=step))
+        old = Rollup.objects.filter(ended)
         total = 0
         # A batch of ids at a time, each its own statement, so ingest never waits for long.
         while ids := list(old.values_list("pk", flat=True)[:5000]):
             total += Rollup.objects.filter(pk__in=ids)._raw_delete(Rollup.objects.db)
-        self.stdout.write(f"Deleted {total} rollups of buckets before {cutoff:%Y-%m-%d %H:%M} UTC")
+        self.stdout.write(
+            f"Deleted {total} rollups of buckets ended by {cutoff:%Y-%m-%d %H:%M} UTC"
+        )
