@@ -6,7 +6,8 @@ what an hour costs, whatever the number of calls.
 
 1. Loads --calls calls (COPY; 30% of them in the last 24 hours, the rest over 29 days before,
    in 4 apps of 6 paths) and their rollups (aggregated here a day at a time with the code
-   ingest uses, then COPY), unless the database already holds that many.
+   ingest uses, then COPY), unless the database already holds that many; then it only adds
+   calls from the newest one up to now, at the same rate, so the last hour is as full.
 2. Serves fnweb under gunicorn with production settings (DEBUG off, 2 workers) and times, as
    the median of 7 requests after a warm-up, the overview at 1h and 30d, the app's calls page
    (24h and 30d summaries), the trends page (with its heatmap and sizing), the trends, stats
@@ -88,6 +89,22 @@ def load(total: int, now: datetime) -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE calls_call")
         cursor.execute("ANALYZE calls_rollup")
+
+
+def top_up(total: int, now: datetime) -> None:
+    """Calls from the newest loaded one up to now, at the newest day's rate: a database loaded
+    by an earlier run would otherwise hold fewer calls, or none, in the hour before now."""
+    newest = Call.objects.filter(app__in=APPS).order_by("-created_at").first().created_at
+    count = round(total * 0.3 * (now - newest) / timedelta(days=1))
+    if count:
+        rng = random.Random(int(now.timestamp()))
+        gap = (now - newest).total_seconds()
+        seen = [
+            observation(rng, now - timedelta(seconds=rng.uniform(0, gap))) for _ in range(count)
+        ]
+        copy_calls(seen)
+        copy_rollups(seen)
+        print(f"  topped up the {gap / 60:.0f} minutes since the load: {count:,} calls", flush=True)
 
 
 def observation(rng: random.Random, created: datetime) -> Observation:
@@ -272,6 +289,8 @@ def main() -> None:
         started = time.perf_counter()
         load(OPTIONS.calls, now)
         print(f"  in {time.perf_counter() - started:.0f} s", flush=True)
+    else:
+        top_up(OPTIONS.calls, now)
     rows = rollups.Rollup.objects.count()
     server = serve()
     try:
