@@ -45,6 +45,9 @@ def test_it_shows_the_heatmap_and_the_sizing_table(open_page, name, viewport, sc
         assert "MiB" in advice  # each demo path has calls enough, and a limit
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= viewport["width"], f"the page scrolls sideways at {name}"
+    if name.startswith("desktop"):  # 24 hours fit: the heatmap keeps to the left
+        scroller = page.locator("div.scroll:has(table.heatmap)").bounding_box()
+        assert heatmap.bounding_box()["x"] <= scroller["x"] + 2
     assert audit(page) == []
 
 
