@@ -56,6 +56,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from pg import create_database  # noqa: E402
 
 from calls.fntime import format_datetime  # noqa: E402
 from calls.ids import new_id  # noqa: E402
@@ -233,17 +234,8 @@ def ingest_ratio() -> float:
     return elapsed[True] / elapsed[False]
 
 
-def create_database() -> None:
-    import psycopg
-
-    server, name = OPTIONS.database_url.rsplit("/", 1)
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            admin.execute(f'CREATE DATABASE "{name}"')
-
-
 def main() -> None:
-    create_database()
+    create_database(OPTIONS.database_url)
     call_command("migrate", verbosity=0)
     backfill, indexing = backfill_cost(OPTIONS.backfill)
     print(f"Backfill of {OPTIONS.backfill:,} calls: {backfill:.1f} s, then the six indexes"

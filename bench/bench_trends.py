@@ -51,6 +51,7 @@ from django.db import connection  # noqa: E402
 from django.db.models import Q  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from pg import create_database  # noqa: E402
 
 from calls import rollups  # noqa: E402
 from calls.fields import json_of_sketch, orjson_text  # noqa: E402
@@ -279,6 +280,7 @@ def ingest_ratio() -> float:
 
 
 def main() -> None:
+    create_database(OPTIONS.database_url)
     call_command("migrate", verbosity=0)
     now = timezone.now()
     stored = Call.objects.estimated_count()
