@@ -210,10 +210,12 @@ def record(observations: Iterable[Observation], steps: tuple[int, ...] = STEPS) 
         # Written back in one statement, an upsert on the primary key that only ever updates
         # (the rows exist and are locked): a round trip per row was most of ingest's cost here,
         # and bulk_update's CASE over every column costs more than the trips.
+        # (MariaDB upserts on any unique key, and takes none named.)
+        named = connection.features.supports_update_conflicts_with_target
         Rollup.objects.bulk_create(
             rows.values(),
             update_conflicts=True,
-            unique_fields=["pk"] if connection.features.supports_update_conflicts_with_target else None,
+            unique_fields=["pk"] if named else None,
             update_fields=[*FINISHED, *SKETCHES, *PEAKS],
         )
 
