@@ -4,7 +4,8 @@ Each reads rollups (calls.rollups), never the calls of its window: a window is t
 weeks, then whole days, hours and minutes at its edges, so a summary merges at most
 weeks + 176 rows per path (the overview: per app, from its rows over all paths), whatever the
 traffic. Windows are taken to whole minutes (the minute holding their start to the minute
-holding their end); only finished calls are counted.
+holding their end; a preset window already starts at its charts' first bucket, see
+calls.trends.preset_since); only finished calls are counted.
 Percentiles come from the rollups' histograms, within `sketch.RELATIVE_ACCURACY` (1%) of the
 exact ones.
 """

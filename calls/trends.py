@@ -44,6 +44,16 @@ def step_for(since: datetime, until: datetime) -> int:
     return DAY
 
 
+def preset_since(window: str, until: datetime) -> datetime:
+    """Where a preset window (a key of WINDOWS) that ends at `until` starts: at the start of
+    the bucket of its charts' step that holds `until` minus its span, the first bucket its
+    charts draw. Its summaries then count what its charts do (a 30-day window runs from
+    midnight UTC, a 7-day one from the hour), and read a few day rows at their far edge instead
+    of up to 23 hours' and 59 minutes' (a third of a 30-day summary's histogram bins)."""
+    since = until - WINDOWS[window]
+    return bucket_start(since, step_for(since, until))
+
+
 def rollup_buckets(
     app: str, path: str, since: datetime, until: datetime
 ) -> tuple[int, dict[datetime, Partial]]:

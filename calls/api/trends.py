@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from calls.api import schema
 from calls.api.params import TimeWindowQuery, text_field
 from calls.api.views import require_app, requires_app_and_storable_text
-from calls.trends import DEFAULT_WINDOW, MAX_WINDOW, WINDOWS, trends
+from calls.trends import DEFAULT_WINDOW, MAX_WINDOW, WINDOWS, preset_since, trends
 
 
 class TrendsQuery(TimeWindowQuery):
@@ -25,12 +25,13 @@ class TrendsQuery(TimeWindowQuery):
         return window
 
     def clean(self) -> dict:
-        """from_time defaults to `window` before to_time, to_time to now."""
+        """from_time defaults to `window` before to_time, from the start of its first bucket
+        (calls.trends.preset_since); to_time to now."""
         data = super().clean()
         if self.errors:
             return data
         until = data["to_time"] or timezone.now()
-        since = data["from_time"] or until - WINDOWS[data["window"]]
+        since = data["from_time"] or preset_since(data["window"], until)
         if since >= until:
             self.add_error("from_time", "must be before to_time")
         elif until - since > MAX_WINDOW:
@@ -41,8 +42,13 @@ class TrendsQuery(TimeWindowQuery):
 # What TrendsQuery reads, for the schema of each endpoint that reads it.
 WINDOW_PARAMETERS = [
     OpenApiParameter("path", str, description="one path; empty: every path of the app"),
-    OpenApiParameter("window", str, enum=list(WINDOWS), description="default 24h"),
-    OpenApiParameter("from_time", int, description="Unix seconds; default: to_time - window"),
+    OpenApiParameter(
+        "window",
+        str,
+        enum=list(WINDOWS),
+        description="default 24h; starts at its first bucket (30d: midnight UTC)",
+    ),
+    OpenApiParameter("from_time", int, description="Unix seconds; default: the window's start"),
     OpenApiParameter("to_time", int, description="Unix seconds; default: now"),
 ]
 

@@ -6,7 +6,7 @@ from django import forms
 
 from calls.models import Call
 from calls.outliers import OutlierFilters
-from calls.trends import WINDOWS
+from calls.trends import WINDOWS, preset_since
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -86,4 +86,4 @@ class CallFilterForm(OutlierFilters):
     def created_after(self, now: datetime) -> datetime | None:
         """The list's lower bound: "Created after", or the start of the window picked."""
         data = self.cleaned_data
-        return data["since"] or (now - WINDOWS[data["window"]] if data["window"] else None)
+        return data["since"] or (preset_since(data["window"], now) if data["window"] else None)

@@ -21,7 +21,14 @@ from calls.pages.views import requires_read_access
 from calls.reports import path_totals
 from calls.rollups import DAY
 from calls.sketch import Sketch
-from calls.trends import DEFAULT_WINDOW, MAX_WINDOW, WINDOWS, rollup_buckets, series
+from calls.trends import (
+    DEFAULT_WINDOW,
+    MAX_WINDOW,
+    WINDOWS,
+    preset_since,
+    rollup_buckets,
+    series,
+)
 
 STEP_NAMES = {60: "minute", 3600: "hour", 86400: "day"}
 # The charts static/js/trends.js draws, by the id of their canvas.
@@ -48,7 +55,7 @@ class TrendsForm(forms.Form):
         """From and To win over the window, which reaches back from To (default now)."""
         data = super().clean()
         until = data.get("until") or timezone.now()
-        since = data.get("since") or until - WINDOWS[data.get("window") or DEFAULT_WINDOW]
+        since = data.get("since") or preset_since(data.get("window") or DEFAULT_WINDOW, until)
         if since >= until:
             raise forms.ValidationError("“From” must be earlier than “To”.")
         if until - since > MAX_WINDOW or since.year < 1970:

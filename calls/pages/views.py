@@ -22,7 +22,7 @@ from calls.pages.forms import CallFilterForm
 from calls.pages.paging import keyset_page
 from calls.stats import go_order
 from calls.text import unstorable
-from calls.trends import DEFAULT_WINDOW, WINDOWS
+from calls.trends import DEFAULT_WINDOW, WINDOWS, preset_since
 
 # A time as a link puts it in a filter: to the second, in UTC, as the date inputs read it.
 SECONDS = "%Y-%m-%dT%H:%M:%S"
@@ -51,9 +51,12 @@ def requires_read_access(view):
 @requires_read_access
 def apps_overview(request: HttpRequest) -> HttpResponse:
     window = picked_window(request, DEFAULT_WINDOW)
-    apps = reports.apps_overview(timezone.now() - WINDOWS[window])
+    since = preset_since(window, timezone.now())
+    apps = reports.apps_overview(since)
     return render(
-        request, "apps_overview.html", {"apps": apps, "windows": WINDOWS, "window": window}
+        request,
+        "apps_overview.html",
+        {"apps": apps, "windows": WINDOWS, "window": window, "since": since},
     )
 
 
@@ -84,7 +87,7 @@ def calls_list(request: HttpRequest, app: str) -> HttpResponse:
     # Paths outlive purged calls: an empty page asks (one index lookup) whether any is left.
     context["has_calls"] = bool(page) or Call.objects.filter(app=app_obj).exists()
     # The summaries cover the list's span, or the day before its end when it has no start.
-    summary_since = since or (wanted["until"] or now) - WINDOWS[DEFAULT_WINDOW]
+    summary_since = since or preset_since(DEFAULT_WINDOW, wanted["until"] or now)
     summaries = reports.path_summaries(app_obj.name, summary_since, wanted["until"])
     # The summaries count no duration or memory share, nor leave out what a sort does (the
     # calls without its figure): then only what was read is counted.

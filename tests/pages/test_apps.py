@@ -96,3 +96,19 @@ def test_it_answers_unknown_pages_with_a_404_page(client):
     response = client.get("/nope/")
     assert response.status_code == 404
     assert "See all apps" in response.content.decode()
+
+
+def test_a_30_day_window_counts_from_midnight_as_its_chart_does(client, make_call):
+    now = timezone.now()
+    midnight = (now - timedelta(days=30)).replace(hour=0, minute=0, second=0, microsecond=0)
+    make_call(app="shop", created=midnight)  # before now - 30 days, on its day
+    make_call(app="shop", created=midnight - timedelta(minutes=1))  # the day before
+    make_call(app="shop", created=now - timedelta(hours=1))
+    html = client.get("/", {"window": "30d"}).content.decode()
+    assert '<a href="/apps/shop/calls/?window=30d">2</a>' in html
+    assert f"since {midnight:%Y-%m-%d %H:%M}" in html
+    listed = client.get("/apps/shop/calls/", {"window": "30d"}).content.decode()
+    assert "2 of 2" in listed
+    trends = client.get("/v1/apps/shop/trends", {"window": "30d"}).json()
+    assert trends["buckets"][0]["start"] == f"{midnight:%Y-%m-%dT%H:%M:%S}.000Z"
+    assert sum(bucket["calls"] for bucket in trends["buckets"]) == 2

@@ -109,8 +109,9 @@ def test_it_summarizes_the_last_24_hours_when_no_start_is_chosen(client, make_ca
     until = (now - timedelta(hours=24)).strftime("%Y-%m-%dT%H:%M")
     by_path = client.get("/apps/myapp/calls/", {"until": until}).content.decode()
     assert "/old</a>" in by_path  # 24 hours before "Created before"
-    day_before = (now - timedelta(hours=48)).strftime("%Y-%m-%dT%H%%3A%M%%3A")
-    assert f'href="?since={day_before}' in by_path
+    # From the hour, as a 24-hour chart's first bucket.
+    day_before = (now - timedelta(hours=48)).strftime("%Y-%m-%dT%H%%3A00%%3A00")
+    assert f'href="?since={day_before}&' in by_path
     assert "/recent</a>" not in by_path
 
 
