@@ -10,6 +10,7 @@ Percentiles come from the rollups' histograms, within `sketch.RELATIVE_ACCURACY`
 exact ones.
 """
 
+import math
 from collections import defaultdict
 from datetime import UTC, datetime
 
@@ -41,8 +42,10 @@ def window_bounds(since: datetime, until: datetime | None) -> tuple[int, int]:
     now = timezone.now().timestamp()
     low = int(since.timestamp()) // MINUTE * MINUTE
     end = until.timestamp() if until else now
-    high = -(-int(end) // MINUTE) * MINUTE if end > low else low
-    if high > low and high > now:
+    # Rounded up from the fraction of a second: a truncated end in a minute's first second
+    # left that second out, and a window up to now unwidened.
+    high = math.ceil(end / MINUTE) * MINUTE if end > low else low
+    if high > low and high >= now:
         high = max(high, (int(now) // WEEK + 1) * WEEK)
     return low, high
 

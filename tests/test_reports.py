@@ -87,6 +87,12 @@ def test_a_window_up_to_now_reads_the_buckets_holding_now_whole():
     assert window_bounds(since, now - timedelta(hours=1))[1] == an_hour_ago
 
 
+def test_a_window_ending_in_a_minutes_first_second_keeps_that_minute():
+    minute = (timezone.now() - timedelta(hours=1)).replace(second=0, microsecond=0)
+    end = window_bounds(minute - timedelta(days=1), minute + timedelta(microseconds=500))[1]
+    assert end == int(minute.timestamp()) + 60
+
+
 def test_it_tiles_a_long_window_with_weeks_then_days_hours_and_minutes():
     week, day, hour, minute = 7 * 86400, 86400, 3600, 60
     low, high = week - day - minute, 4 * week + 2 * day + hour
