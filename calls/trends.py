@@ -47,9 +47,9 @@ def step_for(since: datetime, until: datetime) -> int:
 def preset_since(window: str, until: datetime) -> datetime:
     """Where a preset window (a key of WINDOWS) that ends at `until` starts: at the start of
     the bucket of its charts' step that holds `until` minus its span, the first bucket its
-    charts draw. Its summaries then count what its charts do (a 30-day window runs from
-    midnight UTC, a 7-day one from the hour), and read a few day rows at their far edge instead
-    of up to 23 hours' and 59 minutes' (a third of a 30-day summary's histogram bins)."""
+    charts draw. Its summaries then start where its charts do (a 30-day window from midnight
+    UTC, a 7-day one from the hour), and read at most six day rows at their far edge instead
+    of also up to 23 hours' and 59 minutes' (a third of a 30-day summary's histogram bins)."""
     since = until - WINDOWS[window]
     return bucket_start(since, step_for(since, until))
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from calls import ingest
@@ -28,6 +28,7 @@ from calls.rollups import (
     Rollup,
     aggregate,
     bucket_start,
+    record,
 )
 from calls.sketch import RELATIVE_ACCURACY, ZERO, key_of
 from calls.stats import percentile
@@ -96,6 +97,24 @@ def test_it_adds_a_batch_to_the_buckets_already_there():
     assert x["by_status"] == {"success": 1}
     assert Rollup.objects.count() == 12  # minute, hour, day, week of /hello, /x and all paths
     assert Rollup.objects.get(path=ALL_PATHS, step=MINUTE).success == 2
+
+
+def test_it_writes_a_batch_into_its_locked_rows_in_one_statement(
+    django_assert_num_queries,
+):
+    send(fn_call("a", T0))
+    stored = {row.pk: row.success for row in Rollup.objects.all()}
+    observations = [
+        Observation("myapp", "/hello", "error", T0, 1.0, None, None, None, None),
+        Observation("myapp", "/hello", "success", T0, 2.0, None, None, None, None),
+    ]
+    with transaction.atomic(), django_assert_num_queries(2):  # the lock, then one upsert
+        record(observations)
+    rows = {row.pk: row for row in Rollup.objects.all()}
+    assert rows.keys() == stored.keys()  # the upsert only ever updates
+    assert {row.pk: row.success for row in rows.values()} == {pk: 2 for pk in stored}
+    assert {row.error for row in rows.values()} == {1}
+    assert all(len(row.duration) == 2 for row in rows.values())  # 1 s, merged with 2 s
 
 
 def test_it_keeps_rollups_when_calls_are_purged():

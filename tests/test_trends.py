@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from calls.trends import preset_since
+from calls.trends import WINDOWS, preset_since, step_for
 
 UNTIL = datetime(2026, 11, 30, 8, 57, 31, 250000, tzinfo=UTC)
 
@@ -20,3 +20,10 @@ UNTIL = datetime(2026, 11, 30, 8, 57, 31, 250000, tzinfo=UTC)
 )
 def test_a_preset_starts_at_its_first_chart_bucket(window, since):
     assert preset_since(window, UNTIL) == since
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+def test_a_preset_keeps_its_step_once_started_at_its_bucket(window):
+    # Started earlier, the span must not cross into a coarser step than its charts'.
+    unrounded = UNTIL - WINDOWS[window]
+    assert step_for(preset_since(window, UNTIL), UNTIL) == step_for(unrounded, UNTIL)

@@ -52,7 +52,8 @@ class TrendsForm(forms.Form):
         self.fields["path"].choices = [("", "all"), *((path, path) for path in paths)]
 
     def clean(self) -> dict:
-        """From and To win over the window, which reaches back from To (default now)."""
+        """From and To win over the window, which reaches back from To (default now) to the
+        start of its charts' first bucket (calls.trends.preset_since)."""
         data = super().clean()
         until = data.get("until") or timezone.now()
         since = data.get("since") or preset_since(data.get("window") or DEFAULT_WINDOW, until)

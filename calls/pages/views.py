@@ -86,7 +86,8 @@ def calls_list(request: HttpRequest, app: str) -> HttpResponse:
     page, newer, older = keyset_page(calls, wanted["sort"], wanted["cursor"], wanted["after"])
     # Paths outlive purged calls: an empty page asks (one index lookup) whether any is left.
     context["has_calls"] = bool(page) or Call.objects.filter(app=app_obj).exists()
-    # The summaries cover the list's span, or the day before its end when it has no start.
+    # The summaries cover the list's span, or when it has no start the 24 hours before its end
+    # (from the hour, as a 24-hour chart).
     summary_since = since or preset_since(DEFAULT_WINDOW, wanted["until"] or now)
     summaries = reports.path_summaries(app_obj.name, summary_since, wanted["until"])
     # The summaries count no duration or memory share, nor leave out what a sort does (the

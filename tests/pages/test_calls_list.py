@@ -101,7 +101,7 @@ def test_it_summarizes_the_last_24_hours_when_no_start_is_chosen(client, make_ca
     response = client.get("/apps/myapp/calls/")
     html = response.content.decode()
     by_path = html[html.index('id="by-path"') : html.index('id="calls"')]
-    assert "(24 hours; pick another span above)" in by_path
+    assert "(24 hours from the hour; pick another span above)" in by_path
     assert 'href="?window=24h&amp;path=%2Frecent"' in by_path
     assert "/recent</a>" in by_path
     assert "/old</a>" not in by_path
